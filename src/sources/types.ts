@@ -1,0 +1,33 @@
+/** A point in a source's publication history, as read from its trace (or listing). */
+export interface Freshness {
+  readonly at: Date;
+  /** What identifies the publication beyond its date (SageMath's version and hashes, Debian's archive serial). */
+  readonly identity?: string;
+}
+
+/** Why a probe could not tell a source's freshness. */
+export type ProbeFailureKind =
+  | 'unreachable' // connection refused, DNS failure, no route
+  | 'timeout' // the probe's deadline passed
+  | 'refused' // the daemon answered with @ERROR (unknown module, auth failed, max connections)
+  | 'trace-missing' // the configured trace file does not exist on the source
+  | 'trace-garbage' // the trace exists but no date could be read from it
+  | 'empty' // the module's listing holds nothing but '.'
+  | 'http-error'; // a non-2xx answer, too many redirects, a body over the cap
+
+export interface ProbeResult {
+  readonly name: string;
+  /** TCP connect succeeded at least once. */
+  readonly reachable: boolean;
+  /** Median TCP connect time, or null when no connect succeeded. */
+  readonly latencyMs: number | null;
+  /** Max minus min of the connect samples. */
+  readonly latencySpreadMs: number | null;
+  /** What was read; null when the probe failed. */
+  readonly freshness: Freshness | null;
+  /** How freshness was read. */
+  readonly via: 'http' | 'rsync-trace' | 'rsync-listing';
+  /** Null when the probe succeeded. */
+  readonly failure: { readonly kind: ProbeFailureKind; readonly message: string } | null;
+  readonly durationMs: number;
+}

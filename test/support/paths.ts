@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Tests run from the compiled tree (dist/test/...), whatever outDir was used: find the build
+// root and the repository root by walking up from this file.
+const here = dirname(fileURLToPath(import.meta.url));
+
+function findUp(start: string, marker: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, marker))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no ${marker} above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The repository checkout (holds package.json, sources.json, sources.schema.json). */
+export const repoRoot = findUp(here, 'package.json');
+/** The compiled output root (holds src/ and test/). */
+export const buildRoot = dirname(dirname(here));
+/** The compiled CLI entry point, run with `node`. */
+export const cliPath = join(buildRoot, 'src', 'cli', 'index.js');
