@@ -1,0 +1,89 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRunLog, redactCredentials, runLogPath } from '../../src/report/run-log.js';
+
+describe('last-run.log', () => {
+  const dirs: string[] = [];
+  const newTarget = async (): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-runlog-'));
+    dirs.push(dir);
+    return dir;
+  };
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("the previous run's log stays whole until the new one is closed, then is replaced", async () => {
+    const target = await newTarget();
+    await mkdir(join(target, '.mirrorsync'));
+    await writeFile(runLogPath(target), 'previous run\n');
+    const log = await openRunLog(target);
+    await log.write('receiving incremental file list');
+    await log.write('pub/file.iso\n');
+    assert.equal(await readFile(runLogPath(target), 'utf8'), 'previous run\n');
+    await log.close();
+    await log.close();
+    assert.equal(await readFile(runLogPath(target), 'utf8'), 'receiving incremental file list\npub/file.iso\n');
+    assert.deepEqual(await readdir(join(target, '.mirrorsync')), ['last-run.log']);
+    await log.write('after close is ignored');
+    assert.equal(await readFile(runLogPath(target), 'utf8'), 'receiving incremental file list\npub/file.iso\n');
+  });
+
+  test('every line goes through redact, and an rsync URL password is removed even without one', async () => {
+    const target = await newTarget();
+    const log = await openRunLog(target, { redact: (line) => line.replaceAll('s3cret', '***') });
+    await log.write('@ERROR: auth failed on module sage with s3cret');
+    await log.write('rsync: connecting to rsync://mirror:hunter2@host.example/sage/ failed');
+    await log.close();
+    const text = await readFile(runLogPath(target), 'utf8');
+    assert.equal(text.includes('s3cret') || text.includes('hunter2'), false);
+    assert.match(text, /rsync:\/\/mirror:\*\*\*@host\.example\/sage\//);
+    assert.equal(redactCredentials('rsync://u:p@h/m/ and rsync://v:q@k/n/'), 'rsync://u:***@h/m/ and rsync://v:***@k/n/');
+  });
+
+  test('a write beyond the stream buffer waits for it to drain; all output arrives in order', async () => {
+    const target = await newTarget();
+    const log = await openRunLog(target);
+    let small = false;
+    void log.write('a small line').then(() => (small = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(small, true, 'a write with room resolves at once');
+    const line = 'x'.repeat(64 * 1024);
+    let big = false;
+    const pending = log.write(line).then(() => (big = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(big, false, 'a write past the buffer resolves only on drain');
+    await pending;
+    for (let i = 0; i < 200; i++) await log.write(`${i} ${line}`);
+    await log.close();
+    const lines = (await readFile(runLogPath(target), 'utf8')).split('\n');
+    assert.equal(lines.length, 203);
+    assert.equal(lines[201]?.startsWith('199 '), true);
+  });
+
+  test('a temp log left by a dead process is swept; a live one is kept', async () => {
+    const target = await newTarget();
+    await mkdir(join(target, '.mirrorsync'));
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    assert.ok(deadPid !== undefined);
+    const dead = `.last-run.log.${deadPid}.abcdef012345.tmp`;
+    const live = `.last-run.log.${process.pid}.abcdef012345.tmp`;
+    await writeFile(join(target, '.mirrorsync', dead), 'killed run');
+    await writeFile(join(target, '.mirrorsync', live), 'another log in progress');
+    const log = await openRunLog(target);
+    await log.close();
+    assert.deepEqual((await readdir(join(target, '.mirrorsync'))).sort(), [live, 'last-run.log'].sort());
+  });
+
+  test('a target where the log cannot be written is a local failure', async () => {
+    const target = await newTarget();
+    await writeFile(join(target, '.mirrorsync'), 'a file where the folder should be');
+    await assert.rejects(openRunLog(target), { code: 'sync.local' });
+  });
+});
