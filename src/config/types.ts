@@ -21,6 +21,10 @@ export interface RsyncSettings {
   readonly connectTimeoutSeconds: number;
   readonly maxDurationSeconds: number;
   readonly maxDeleteFraction: number;
+  /** Further attempts on the same source after a transient failure (timeouts, resets). */
+  readonly retries: number;
+  /** Delay before the first retry; doubled for each next one. */
+  readonly retryDelaySeconds: number;
   /** rsync binary to run. */
   readonly binary: string;
 }

@@ -1,0 +1,44 @@
+import { loadConfig } from '../../config/load.js';
+import { MirrorsyncError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { readHistory, summarizeHistory } from '../../report/history.js';
+import { probeAll } from '../../sources/probe.js';
+import { probeLocal } from '../../sources/probe-local.js';
+import { rankSources } from '../../sources/rank.js';
+import { resolveMode, type RequestedMode } from '../../sync/plan.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { rankingJson, renderRanking } from '../render-ranking.js';
+
+export interface SourcesRankOptions {
+  readonly config?: string;
+  readonly target?: string;
+  readonly mode: RequestedMode;
+  readonly json?: boolean;
+}
+
+export async function sourcesRankCommand(options: SourcesRankOptions, context: CliContext, logger: Logger): Promise<number> {
+  const config = await loadConfig({
+    ...(options.config === undefined ? {} : { file: options.config }),
+    ...(options.target === undefined ? {} : { target: options.target }),
+    env: context.env,
+    cwd: context.cwd,
+  });
+  const now = new Date();
+  const [local, history, probes] = await Promise.all([
+    config.target === undefined ? Promise.resolve(undefined) : probeLocal(config.target, config.trace),
+    config.target === undefined ? Promise.resolve(null) : readHistory(config.target),
+    probeAll(config, { signal: context.signal, now }),
+  ]);
+  if (context.signal.aborted) throw context.signal.reason instanceof MirrorsyncError ? context.signal.reason : new MirrorsyncError('interrupted.sigint', 'interrupted');
+  for (const probe of probes) logger.debug({ probe }, 'probed');
+  const ranking = rankSources({
+    config,
+    probes,
+    local: { freshness: local?.freshness ?? null },
+    mode: resolveMode(options.mode, local === undefined || local.empty),
+    ...(history === null ? {} : { history: summarizeHistory(history, now) }),
+  });
+  context.stdout.write(options.json === true ? `${JSON.stringify(rankingJson(ranking), null, 2)}\n` : renderRanking(ranking));
+  return ranking.sources.some((row) => row.usable) || ranking.upToDate ? EXIT.ok : EXIT.unavailable;
+}

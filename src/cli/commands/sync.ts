@@ -1,0 +1,86 @@
+import { loadConfig } from '../../config/load.js';
+import { MirrorsyncError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { renderMetrics, writeMetricsFile } from '../../report/metrics.js';
+import type { RunStatus } from '../../report/status-file.js';
+import type { RequestedMode } from '../../sync/plan.js';
+import { runSync, SyncFailure, type SyncReport } from '../../sync/run-sync.js';
+import type { CliContext } from '../context.js';
+import { rankingJson, renderRanking } from '../render-ranking.js';
+import { quoteCommand } from '../shell-quote.js';
+
+export interface SyncOptions {
+  readonly config?: string;
+  readonly target?: string;
+  readonly mode: RequestedMode;
+  readonly source?: string;
+  readonly full?: boolean;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  readonly metricsFile?: string;
+  readonly quiet?: boolean;
+}
+
+export async function syncCommand(options: SyncOptions, context: CliContext, logger: Logger): Promise<number> {
+  const config = await loadConfig({
+    ...(options.config === undefined ? {} : { file: options.config }),
+    ...(options.target === undefined ? {} : { target: options.target }),
+    env: context.env,
+    cwd: context.cwd,
+  });
+  const target = config.target;
+  if (target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
+  const full = options.full === true;
+
+  if (options.dryRun === true) {
+    const { planDryRun } = await import('../../sync/dry-run.js');
+    const plan = await planDryRun({ config, target, mode: options.mode, full, pinned: options.source, signal: context.signal });
+    if (options.json === true) {
+      context.stdout.write(`${JSON.stringify({ dryRun: true, noop: plan.noop, source: plan.source, maxDelete: plan.maxDelete, commands: plan.commands, ...(rankingJson(plan.ranking) as object) }, null, 2)}\n`);
+    } else {
+      context.stdout.write(renderRanking(plan.ranking));
+      if (plan.noop !== null) context.stdout.write(`\nnothing to do: ${plan.noop}\n`);
+      else if (plan.source === null) context.stdout.write('\nno usable source: a sync would exit 69\n');
+      else context.stdout.write(`\nwould sync from ${plan.source} (max ${plan.maxDelete} deletions):\n${plan.commands.map((argv) => `  ${quoteCommand(argv)}\n`).join('')}`);
+    }
+    return 0;
+  }
+
+  const started = Date.now();
+  let report: SyncReport | undefined;
+  try {
+    report = await runSync({ config, target, mode: options.mode, ...(options.source === undefined ? {} : { source: options.source }), full, signal: context.signal, logger, version: context.version });
+    summarize(report.status, logger);
+    return 0;
+  } catch (error) {
+    if (error instanceof SyncFailure) report = error.report;
+    throw error;
+  } finally {
+    if (report !== undefined) {
+      if (options.json === true) context.stdout.write(`${JSON.stringify(report.status, null, 2)}\n`);
+      if (options.metricsFile !== undefined) await writeMetrics(options.metricsFile, report, started, logger);
+    }
+  }
+}
+
+function summarize(status: RunStatus, logger: Logger): void {
+  if (status.result === 'synced') {
+    logger.info(
+      { source: status.source, bytesReceived: status.bytesReceived, filesTransferred: status.filesTransferred, freshness: status.freshness },
+      `synced from ${status.source ?? '?'}: ${status.filesTransferred} files, ${status.bytesReceived} bytes received`,
+    );
+  }
+}
+
+async function writeMetrics(path: string, report: SyncReport, started: number, logger: Logger): Promise<void> {
+  const probed = new Map(report.probes.map((probe) => [probe.name, probe]));
+  const sources = (report.ranking?.sources ?? [])
+    .filter((row) => probed.get(row.name)?.failure?.message !== 'probe stopped')
+    .map((row) => ({ name: row.name, up: row.reachable, lagSeconds: row.lagSeconds }));
+  try {
+    await writeMetricsFile(path, renderMetrics({ status: report.status, sources, durationSeconds: (Date.now() - started) / 1000 }));
+  } catch (error) {
+    // Metrics are for monitoring; failing to write them must not turn a good sync into a failure.
+    logger.error({ path, err: error instanceof Error ? error.message : String(error) }, 'could not write the metrics file');
+  }
+}

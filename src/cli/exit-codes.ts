@@ -1,0 +1,38 @@
+import type { ErrorCode } from '../errors.js';
+
+/** The one place where error codes become exit statuses (sysexits.h values, see DESIGN.md). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 64,
+  unavailable: 69,
+  software: 70,
+  ioError: 74,
+  tempFail: 75,
+  config: 78,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+const BY_CODE: Record<ErrorCode, number> = {
+  'usage.invalid': EXIT.usage,
+  'config.invalid': EXIT.config,
+  'config.notFound': EXIT.config,
+  'target.unsafe': EXIT.config,
+  'sources.unknown': EXIT.usage,
+  'sources.noneUsable': EXIT.unavailable,
+  'lock.held': EXIT.tempFail,
+  'lock.failed': EXIT.ioError,
+  'sync.failed': EXIT.failed,
+  'sync.maxDelete': EXIT.failed,
+  'sync.local': EXIT.ioError,
+  'status.missing': EXIT.failed,
+  'status.stale': EXIT.failed,
+  'interrupted.sigint': EXIT.sigint,
+  'interrupted.sigterm': EXIT.sigterm,
+  internal: EXIT.software,
+};
+
+export function exitCodeFor(code: ErrorCode): number {
+  return BY_CODE[code];
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { describeError, MirrorsyncError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { runCli } from './program.js';
+
+// One AbortController for the whole run: SIGINT/SIGTERM abort it, and every probe, rsync child
+// and retry loop listens to its signal. A second signal exits at once.
+const controller = new AbortController();
+const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+  if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+  const code = signal === 'SIGINT' ? 'interrupted.sigint' : 'interrupted.sigterm';
+  controller.abort(new MirrorsyncError(code, `interrupted by ${signal}`));
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+function readVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+let status: number;
+try {
+  status = await runCli(process.argv.slice(2), {
+    signal: controller.signal,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+    version: readVersion(),
+  });
+} catch (error) {
+  if (error instanceof MirrorsyncError) {
+    process.stderr.write(`mirrorsync: ${error.message}\n`);
+    status = exitCodeFor(error.code);
+  } else {
+    process.stderr.write(`mirrorsync: internal error: ${describeError(error)}\n${error instanceof Error ? (error.stack ?? '') : ''}\n`);
+    status = EXIT.software;
+  }
+}
+process.exit(status);

@@ -1,0 +1,67 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { pino } from 'pino';
+import type { Logger, LogLevel } from '../log.js';
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** Where human-facing log lines go (stderr). */
+  readonly stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Pretty lines instead of JSON on stderr (a terminal). */
+  readonly pretty: boolean;
+  /** Append JSON lines here too; reopened on reopen() (logrotate's postrotate sends SIGHUP). */
+  readonly file?: string;
+}
+
+export interface CliLogger {
+  readonly logger: Logger;
+  reopen(): void;
+  close(): void;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const QUIET_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+
+/**
+ * pino writes each record synchronously to one destination; ours fans it out to stderr (pretty
+ * or raw) and the log file, with plain fd writes so nothing is lost when the CLI exits at once.
+ */
+export function createCliLogger(options: LoggerOptions): CliLogger {
+  let fileFd: number | undefined;
+  const openFile = () => {
+    if (options.file !== undefined) fileFd = openSync(options.file, 'a', 0o640);
+  };
+  openFile();
+  const destination = {
+    write(line: string): void {
+      options.stderr.write(options.pretty ? prettyLine(line) : line);
+      if (fileFd !== undefined) writeSync(fileFd, line);
+    },
+  };
+  const logger = pino({ level: options.level, base: { pid: process.pid } }, destination);
+  return {
+    logger,
+    reopen() {
+      if (fileFd !== undefined) closeSync(fileFd);
+      openFile();
+    },
+    close() {
+      if (fileFd !== undefined) closeSync(fileFd);
+      fileFd = undefined;
+    },
+  };
+}
+
+function prettyLine(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const time = typeof record['time'] === 'number' ? new Date(record['time']).toISOString().slice(11, 19) : '';
+  const level = LEVEL_NAMES[Number(record['level'])] ?? 'LOG';
+  const extras = Object.entries(record)
+    .filter(([key]) => !QUIET_KEYS.has(key))
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return `${time} ${level.padEnd(5)} ${String(record['msg'] ?? '')}${extras.length > 0 ? `  ${extras.join(' ')}` : ''}\n`;
+}

@@ -1,0 +1,129 @@
+import { Command, CommanderError, Option } from 'commander';
+import { MirrorsyncError } from '../errors.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { parseDuration } from '../util/duration.js';
+import type { CliContext } from './context.js';
+import { createCliLogger, type CliLogger } from './logger.js';
+
+interface CommonOptions {
+  config?: string;
+  target?: string;
+  json?: boolean;
+  logLevel?: LogLevel;
+  logFile?: string;
+  quiet?: boolean;
+}
+
+/** Parses argv and runs one command; resolves to the exit status, rejects with MirrorsyncError. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  let status = 0;
+  const program = new Command('mirrorsync')
+    .description('Keep a software mirror in sync: probe sources, rank them, run one locked rsync, fail over, report.')
+    .version(context.version, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) });
+
+  const configOption = () => new Option('-c, --config <file>', 'sources.json to read (default ./sources.json, then $MIRRORSYNC_CONFIG)');
+  const targetOption = () => new Option('-t, --target <dir>', 'mirror directory (overrides the config\'s target)');
+  const modeOption = () => new Option('--mode <mode>', 'initial (bootstrap), incremental, or auto: initial when the target is empty').choices(['auto', 'initial', 'incremental']).default('auto');
+  const jsonOption = () => new Option('--json', 'print one JSON document on stdout and nothing else there');
+  const logOptions = (command: Command) =>
+    command
+      .addOption(new Option('--log-level <level>', 'log threshold').choices(LOG_LEVELS).default('info'))
+      .addOption(new Option('--log-file <path>', 'also append JSON log lines here (reopened on SIGHUP)'))
+      .addOption(new Option('-q, --quiet', 'only warnings and errors on stderr, no progress'));
+
+  const run = (name: string, action: (options: never, logger: CliLogger) => Promise<number>) =>
+    async (options: CommonOptions) => {
+      const cliLogger = createCliLogger({
+        level: options.quiet === true && options.logLevel === 'info' ? 'warn' : (options.logLevel ?? 'info'),
+        stderr: context.stderr,
+        pretty: context.stderrIsTTY,
+        ...(options.logFile === undefined ? {} : { file: options.logFile }),
+      });
+      const reopen = () => cliLogger.reopen();
+      process.on('SIGHUP', reopen);
+      try {
+        cliLogger.logger.debug({ command: name }, 'start');
+        status = await action(options as never, cliLogger);
+      } finally {
+        process.off('SIGHUP', reopen);
+        cliLogger.close();
+      }
+    };
+
+  logOptions(
+    program
+      .command('sync')
+      .description('probe, rank, and sync the target from the best source, failing over to the next')
+      .addOption(configOption())
+      .addOption(targetOption())
+      .addOption(modeOption())
+      .option('-s, --source <name>', 'sync from this source only (still refused when unsafe)')
+      .option('--full', 'run an rsync pass even when nothing is new (verifies the tree)')
+      .option('-n, --dry-run', 'print the plan and the exact rsync command; change nothing')
+      .addOption(jsonOption())
+      .option('--metrics-file <path>', 'write Prometheus metrics here (node_exporter textfile collector)'),
+  ).action(run('sync', async (options, logger) => (await import('./commands/sync.js')).syncCommand(options, context, logger.logger)));
+
+  const sources = program.command('sources').description('inspect the configured sources');
+  logOptions(
+    sources
+      .command('rank')
+      .description('probe every source and show the order a sync would try them in, and why')
+      .addOption(configOption())
+      .addOption(targetOption())
+      .addOption(modeOption())
+      .addOption(jsonOption()),
+  ).action(run('sources rank', async (options, logger) => (await import('./commands/sources-rank.js')).sourcesRankCommand(options, context, logger.logger)));
+  logOptions(
+    sources.command('list').description('list the configured sources without probing them').addOption(configOption()).addOption(jsonOption()),
+  ).action(run('sources list', async (options) => (await import('./commands/sources-list.js')).sourcesListCommand(options, context)));
+
+  logOptions(
+    program
+      .command('status')
+      .description("show the target's last run; exits 0 when it succeeded within --max-age, else 1 (a monitoring check)")
+      .addOption(configOption())
+      .addOption(targetOption())
+      .addOption(new Option('--max-age <duration>', 'how old the last success may be (e.g. 2d, 12h, 90m)').default('2d').argParser(parseDurationOption))
+      .addOption(jsonOption()),
+  ).action(run('status', async (options, logger) => (await import('./commands/status.js')).statusCommand(options, context, logger.logger)));
+
+  logOptions(
+    program
+      .command('schedule')
+      .description('print a crontab line, systemd units or a Kubernetes CronJob that run mirrorsync sync')
+      .addOption(configOption())
+      .addOption(new Option('--format <format>', 'what to print').choices(['cron', 'systemd', 'kubernetes']).makeOptionMandatory())
+      .option('--template', 'systemd: print mirrorsync@.service/.timer instance units, one config per mirror')
+      .addOption(new Option('--every <duration>', 'how often to sync (e.g. 10m, 1h, 6h)').default('6h').argParser(parseDurationOption)),
+  ).action(run('schedule', async (options) => (await import('./commands/schedule.js')).scheduleCommand(options, context)));
+
+  logOptions(
+    program
+      .command('rsyncd-conf')
+      .description('print an rsyncd.conf module that serves the target read-only to other mirrors')
+      .addOption(configOption())
+      .addOption(targetOption()),
+  ).action(run('rsyncd-conf', async (options) => (await import('./commands/rsyncd-conf.js')).rsyncdConfCommand(options, context)));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with 0; help shown because a command was missing is a usage error.
+      if (error.exitCode === 0) return 0;
+      throw new MirrorsyncError('usage.invalid', error.message.replace(/^error: /, ''), { cause: error });
+    }
+    throw error;
+  }
+  return status;
+}
+
+function parseDurationOption(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) throw new CommanderError(64, 'commander.invalidArgument', `'${value}' is not a duration (try 90s, 10m, 6h or 2d)`);
+  return seconds;
+}

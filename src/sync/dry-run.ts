@@ -1,0 +1,46 @@
+import type { Config } from '../config/types.js';
+import { STATE_DIR } from '../report/status-file.js';
+import { parseRsyncAddress, redactUrl } from '../sources/address.js';
+import type { Ranking } from '../sources/rank.js';
+import { assessSources, readLocalState } from './assess.js';
+import { countEntries } from './count-files.js';
+import type { RequestedMode } from './plan.js';
+import { maxDeleteFor, type RsyncPassPlan } from './rsync-args.js';
+import { buildPassArgs } from './source-pass.js';
+
+export interface DryRunPlan {
+  readonly ranking: Ranking;
+  readonly noop: string | null;
+  /** The source the run would start with, or null. */
+  readonly source: string | null;
+  /** The exact commands of its passes, argv arrays (the password never appears: it goes on stdin). */
+  readonly commands: readonly (readonly string[])[];
+  readonly maxDelete: number;
+}
+
+/** What `sync` would do, computed without the lock and without writing anything. */
+export async function planDryRun(input: {
+  readonly config: Config;
+  readonly target: string;
+  readonly mode: RequestedMode;
+  readonly full: boolean;
+  readonly pinned: string | undefined;
+  readonly signal: AbortSignal;
+}): Promise<DryRunPlan> {
+  const { config, target } = input;
+  const state = await readLocalState(config, target, input.mode);
+  const assessment = await assessSources({ config, target, state, full: input.full, pinned: input.pinned, signal: input.signal });
+  const maxDelete = maxDeleteFor(state.local.empty ? 0 : await countEntries(target, [STATE_DIR]), config.rsync.maxDeleteFraction);
+  const first = assessment.noop === null ? assessment.candidates[0] : undefined;
+  const source = config.sources.find((entry) => entry.name === first);
+  const address = source?.url === undefined ? undefined : parseRsyncAddress(source.url);
+  const commands: string[][] = [];
+  if (source !== undefined && address !== undefined && !('error' in address)) {
+    const usesPassword = address.password !== undefined || source.passwordFile !== undefined;
+    const kinds: RsyncPassPlan['kind'][] = [input.full ? 'verify' : 'bulk', ...(config.trace === undefined ? [] : (['trace'] as const))];
+    for (const kind of kinds) {
+      commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false }).map(redactUrl)]);
+    }
+  }
+  return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, maxDelete };
+}

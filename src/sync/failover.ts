@@ -1,0 +1,99 @@
+import pRetry, { AbortError } from 'p-retry';
+import { MirrorsyncError } from '../errors.js';
+import type { TriedSource } from '../report/status-file.js';
+import type { RsyncOutcome } from './rsync-exit.js';
+
+
+export type AttemptResult<T> =
+  | { readonly ok: true; readonly value: T; readonly exitCode: number | null; readonly bytesReceived: number }
+  | { readonly ok: false; readonly outcome: RsyncOutcome; readonly bytesReceived: number };
+
+export interface FailoverOptions<T> {
+  /** Source names in the order to try them. */
+  readonly sources: readonly string[];
+  readonly attempt: (source: string, attemptNumber: number) => Promise<AttemptResult<T>>;
+  /** Further attempts per source after a transient failure. */
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly signal: AbortSignal;
+  readonly onFailure?: (source: string, outcome: RsyncOutcome, attemptNumber: number, willRetry: boolean) => void;
+}
+
+export interface FailoverResult<T> {
+  readonly source: string;
+  readonly value: T;
+  readonly tried: readonly TriedSource[];
+}
+
+class AttemptFailed extends Error {
+  constructor(readonly outcome: RsyncOutcome) {
+    super(outcome.reason);
+  }
+}
+
+/**
+ * Walks the sources in order. A transient failure is retried with backoff on the same source,
+ * a permanent one moves on at once; a local failure or a --max-delete stop ends the whole run,
+ * since every other source would fail (or delete) the same way. Each source resumes from what is
+ * on disk: nothing here cleans the target between attempts.
+ */
+export async function syncWithFailover<T>(options: FailoverOptions<T>): Promise<FailoverResult<T>> {
+  const tried: TriedSource[] = [];
+  for (const source of options.sources) {
+    let attempts = 0;
+    let bytesReceived = 0;
+    try {
+      const value = await pRetry(
+        async (attemptNumber) => {
+          attempts = attemptNumber;
+          const result = await options.attempt(source, attemptNumber);
+          bytesReceived += result.bytesReceived;
+          if (result.ok) {
+            tried.push({ name: source, exitCode: result.exitCode, error: null, attempts, bytesReceived });
+            return result.value;
+          }
+          const willRetry = result.outcome.class === 'transient' && attemptNumber <= options.retries && !options.signal.aborted;
+          options.onFailure?.(source, result.outcome, attemptNumber, willRetry);
+          if (result.outcome.class === 'transient') throw new AttemptFailed(result.outcome);
+          throw new AbortError(new AttemptFailed(result.outcome));
+        },
+        {
+          retries: options.retries,
+          minTimeout: options.retryDelayMs,
+          factor: 2,
+          randomize: true,
+          signal: options.signal,
+        },
+      );
+      return { source, value, tried };
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      if (outcome === undefined) throw error;
+      tried.push({ name: source, exitCode: outcome.exitCode, error: outcome.reason, attempts, bytesReceived });
+      const stop = stopError(outcome, tried, options.signal);
+      if (stop) throw stop;
+    }
+  }
+  const summary = tried.map((entry) => `${entry.name}: ${entry.error ?? 'failed'}`).join('; ');
+  throw new MirrorsyncError('sync.failed', `every usable source failed (${summary})`, { details: { tried } });
+}
+
+function outcomeOf(error: unknown): RsyncOutcome | undefined {
+  if (error instanceof AttemptFailed) return error.outcome;
+  if (error instanceof AbortError && error.originalError instanceof AttemptFailed) return error.originalError.outcome;
+  return undefined;
+}
+
+function stopError(outcome: RsyncOutcome, tried: readonly TriedSource[], signal: AbortSignal): MirrorsyncError | undefined {
+  const details = { tried };
+  switch (outcome.class) {
+    case 'interrupted':
+      return signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', outcome.reason, { details });
+    case 'local':
+      return new MirrorsyncError('sync.local', `the local side failed, so no other source can help: ${outcome.reason}`, { details });
+    case 'maxDelete':
+      return new MirrorsyncError('sync.maxDelete', `stopped at the --max-delete limit (no failover: the next source would delete the same files): ${outcome.reason}`, { details });
+    default:
+      return signal.aborted ? (signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', 'interrupted', { details })) : undefined;
+  }
+}

@@ -1,0 +1,113 @@
+import { execa } from 'execa';
+import { emptyStats, foldStatsLine, type RsyncStats } from './rsync-stats.js';
+
+export interface RsyncRunOptions {
+  readonly binary: string;
+  readonly args: readonly string[];
+  /** Sent on stdin for `--password-file=-`; never in argv or the environment. */
+  readonly password?: string;
+  /** The lock's descriptor: every rsync child holds the lock for as long as it lives. */
+  readonly lockFd?: number;
+  readonly signal: AbortSignal;
+  /** Wall-clock limit of the pass; the whole process group is killed after it. */
+  readonly maxDurationMs: number;
+  /** Grace between SIGTERM and SIGKILL. */
+  readonly killGraceMs?: number;
+  readonly onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+export interface RsyncRunResult {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** The last stderr lines, bounded, for classifying the failure. */
+  readonly stderrLines: readonly string[];
+  readonly stats: RsyncStats;
+  readonly killedByWatchdog: boolean;
+  readonly canceled: boolean;
+  readonly durationMs: number;
+  readonly pid: number | undefined;
+}
+
+const STDERR_LINES_KEPT = 200;
+
+/**
+ * Runs one rsync pass, never through a shell, streaming its output line by line (a million-file
+ * pass must not grow memory). rsync runs in its own process group, so cancellation and the
+ * watchdog stop the receiver and generator it forks, not just the parent.
+ */
+export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult> {
+  const started = performance.now();
+  const stats = emptyStats();
+  const stderrLines: string[] = [];
+  let killedByWatchdog = false;
+  let canceled = false;
+
+  const subprocess = execa(options.binary, options.args, {
+    detached: true,
+    reject: false,
+    buffer: false,
+    stripFinalNewline: false,
+    // No password: an empty RSYNC_PASSWORD makes a module that wants one fail at once instead of
+    // prompting on a terminal forever (and a detached child has no terminal to prompt on).
+    env: { LC_ALL: 'C', TZ: 'UTC', RSYNC_PASSWORD: '' },
+    extendEnv: true,
+    ...(options.password === undefined ? {} : { input: `${options.password}\n` }),
+    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', options.lockFd ?? 'ignore'],
+  });
+  const pid = subprocess.pid;
+
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  let graceTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    killGroup('SIGTERM');
+    graceTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5000);
+  };
+  const onAbort = () => {
+    canceled = true;
+    stop();
+  };
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+  const watchdog = setTimeout(() => {
+    killedByWatchdog = true;
+    stop();
+  }, options.maxDurationMs);
+
+  const readLines = async (from: 'stdout' | 'stderr') => {
+    for await (const line of subprocess.iterable({ from })) {
+      if (from === 'stdout') foldStatsLine(stats, line);
+      else {
+        stderrLines.push(line);
+        if (stderrLines.length > STDERR_LINES_KEPT) stderrLines.shift();
+      }
+      options.onLine?.(from, line);
+    }
+  };
+
+  try {
+    const [result] = await Promise.all([subprocess, readLines('stdout'), readLines('stderr')]);
+    return {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      stderrLines,
+      stats,
+      killedByWatchdog,
+      canceled,
+      durationMs: performance.now() - started,
+      pid,
+    };
+  } finally {
+    clearTimeout(watchdog);
+    if (graceTimer) clearTimeout(graceTimer);
+    options.signal.removeEventListener('abort', onAbort);
+    // Leave no member of the group behind, whatever ended the pass.
+    killGroup('SIGKILL');
+  }
+}

@@ -1,0 +1,41 @@
+/** What rsync's --stats summary says about one pass. */
+export interface RsyncStats {
+  bytesReceived: number;
+  bytesSent: number;
+  filesTransferred: number;
+  /** Entries in the source's file list (files, dirs, links). */
+  fileCount: number | null;
+  deletedFiles: number;
+}
+
+export function emptyStats(): RsyncStats {
+  return { bytesReceived: 0, bytesSent: 0, filesTransferred: 0, fileCount: null, deletedFiles: 0 };
+}
+
+const FIELDS: ReadonlyArray<readonly [prefix: string, key: keyof RsyncStats]> = [
+  ['Total bytes received: ', 'bytesReceived'],
+  ['Total bytes sent: ', 'bytesSent'],
+  ['Number of regular files transferred: ', 'filesTransferred'],
+  ['Number of files: ', 'fileCount'],
+  ['Number of deleted files: ', 'deletedFiles'],
+];
+
+/** Folds one output line into the stats; lines that are not part of --stats are ignored. */
+export function foldStatsLine(stats: RsyncStats, line: string): void {
+  for (const [prefix, key] of FIELDS) {
+    if (line.startsWith(prefix)) {
+      const number = /^[\d,.]+/.exec(line.slice(prefix.length))?.[0];
+      if (number !== undefined) stats[key] = Number(number.replace(/[,.]/g, ''));
+      return;
+    }
+  }
+}
+
+/** Adds one pass's figures into a running total (several passes, several sources). */
+export function addStats(total: RsyncStats, more: RsyncStats): void {
+  total.bytesReceived += more.bytesReceived;
+  total.bytesSent += more.bytesSent;
+  total.filesTransferred += more.filesTransferred;
+  total.deletedFiles += more.deletedFiles;
+  total.fileCount = more.fileCount ?? total.fileCount;
+}

@@ -1,0 +1,101 @@
+import type { SourceConfig } from '../config/types.js';
+import { MirrorsyncError } from '../errors.js';
+import { openRunLog, redactCredentials } from '../report/run-log.js';
+import type { TriedSource } from '../report/status-file.js';
+import { compareFreshness } from '../sources/freshness.js';
+import type { Ranking, RankedSource, SyncMode } from '../sources/rank.js';
+import type { ProbeResult } from '../sources/types.js';
+import type { FailoverResult } from './failover.js';
+import type { SyncRequest } from './run-sync.js';
+import { addStats, type RsyncStats } from './rsync-stats.js';
+import { attemptSource, type PassContext, type SourcePassValue } from './source-pass.js';
+
+export interface PassesInput {
+  readonly request: SyncRequest;
+  readonly mode: SyncMode;
+  readonly ranking: Ranking;
+  /** Usable source names, best first. */
+  readonly candidates: readonly string[];
+  readonly probes: readonly ProbeResult[];
+  readonly maxDelete: number;
+  readonly lockFd: number;
+}
+
+export interface PassesResult {
+  /** The source the tree now comes from. */
+  readonly source: string;
+  readonly tried: readonly TriedSource[];
+  readonly stats: RsyncStats;
+  readonly durationMs: number;
+}
+
+/**
+ * Syncs from the candidates with failover. After an initial sync from an alternate that is behind
+ * the newest publication, a catch-up pass from the freshest source brings the mirror level at the
+ * cost of only the difference.
+ */
+export async function runPasses(input: PassesInput): Promise<PassesResult> {
+  const { request } = input;
+  const { config, logger } = request;
+  // p-retry is loaded only when a pass is about to run: the no-op path never pays for it.
+  const { syncWithFailover } = await import('./failover.js');
+  const runLog = await openRunLog(request.target, { redact: redactCredentials });
+  const viaHttp = new Set(input.probes.filter((probe) => probe.via === 'http').map((probe) => probe.name));
+  const context: PassContext = {
+    config,
+    target: request.target,
+    lockFd: input.lockFd,
+    signal: request.signal,
+    logger,
+    writeLog: (line) => runLog.write(line),
+    maxDelete: input.maxDelete,
+    full: request.full,
+    verifyFirst: (source) => viaHttp.has(source.name),
+    ...(request.onProgressLine === undefined ? {} : { onProgressLine: request.onProgressLine }),
+  };
+  const byName = new Map(config.sources.map((source) => [source.name, source]));
+  const sync = (names: readonly string[]): Promise<FailoverResult<SourcePassValue>> =>
+    syncWithFailover<SourcePassValue>({
+      sources: names,
+      attempt: (name, attemptNumber) => attemptSource(byName.get(name) as SourceConfig, attemptNumber, context),
+      retries: config.rsync.retries,
+      retryDelayMs: config.rsync.retryDelaySeconds * 1000,
+      signal: request.signal,
+      onFailure: (name, outcome, attemptNumber, willRetry) =>
+        logger.warn({ source: name, attempt: attemptNumber, exitCode: outcome.exitCode, class: outcome.class }, `${name} failed: ${outcome.reason}${willRetry ? '; retrying' : ''}`),
+    });
+
+  try {
+    const main = await sync(input.candidates);
+    const result = { source: main.source, tried: [...main.tried], stats: { ...main.value.stats }, durationMs: main.value.durationMs };
+    const catchUp = input.mode === 'initial' ? catchUpSources(input.ranking, main.source) : [];
+    if (catchUp.length > 0) {
+      logger.info({ from: catchUp[0] }, `catching up: ${main.source} is behind the newest publication`);
+      try {
+        const level = await sync(catchUp);
+        result.source = level.source;
+        result.tried.push(...level.tried);
+        addStats(result.stats, level.value.stats);
+        result.durationMs += level.value.durationMs;
+      } catch (error) {
+        // The tree is a complete copy of the bulk source's publication; the next run catches up.
+        if (error instanceof MirrorsyncError && Array.isArray(error.details['tried'])) result.tried.push(...(error.details['tried'] as TriedSource[]));
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'catch-up pass failed; the mirror holds the bulk source\'s publication');
+        if (request.signal.aborted) throw error;
+      }
+    }
+    return result;
+  } finally {
+    await runLog.close();
+  }
+}
+
+/** Usable sources holding the newest publication, when the bulk source does not. */
+function catchUpSources(ranking: Ranking, bulkSource: string): string[] {
+  const bulk = ranking.sources.find((row) => row.name === bulkSource);
+  if (ranking.newest === null || bulk?.freshness == null) return [];
+  const newest = ranking.newest;
+  const holdsNewest = (row: RankedSource) => row.freshness !== null && compareFreshness({ at: new Date(row.freshness), ...(row.traceIdentity === null ? {} : { identity: row.traceIdentity }) }, newest) >= 0;
+  if (holdsNewest(bulk)) return [];
+  return ranking.sources.filter((row) => row.usable && row.name !== bulkSource && holdsNewest(row)).map((row) => row.name);
+}

@@ -1,0 +1,173 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Config, SourceConfig } from '../config/types.js';
+import { describeError, MirrorsyncError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { readHistory, recordOutcomes, writeHistory, type OutcomeEntry } from '../report/history.js';
+import { redactCredentials } from '../report/run-log.js';
+import { finishRunStatus, readStatus, startRunStatus, stateDir, STATE_DIR, writeStatus, type RunEnd, type RunStatus } from '../report/status-file.js';
+import { writeMirrorTrace } from '../report/trace-file.js';
+import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
+import type { Ranking } from '../sources/rank.js';
+import type { ProbeResult } from '../sources/types.js';
+import { acquireLock } from './lock.js';
+import { countEntries } from './count-files.js';
+import type { RequestedMode } from './plan.js';
+import { assessSources, noneUsableError, readLocalState } from './assess.js';
+import { maxDeleteFor } from './rsync-args.js';
+import { runPasses, type PassesResult } from './run-passes.js';
+import { checkTarget } from './target-safety.js';
+
+export interface SyncRequest {
+  readonly config: Config;
+  readonly target: string;
+  readonly mode: RequestedMode;
+  /** Pin one source by name. */
+  readonly source?: string;
+  readonly full: boolean;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly onProgressLine?: (source: string, line: string) => void;
+}
+
+export interface SyncReport {
+  readonly status: RunStatus;
+  readonly ranking: Ranking | null;
+  readonly probes: readonly ProbeResult[];
+}
+
+/** A failed run: the error, with the status that was written for it. */
+export class SyncFailure extends MirrorsyncError {
+  readonly report: SyncReport;
+
+  constructor(failure: MirrorsyncError, report: SyncReport) {
+    super(failure.code, failure.message, { cause: failure, details: { ...failure.details } });
+    this.report = report;
+  }
+}
+
+/** The main job: lock, probe, rank, sync with failover, publish. Every outcome writes status.json. */
+export async function runSync(request: SyncRequest): Promise<SyncReport> {
+  const { config, target, logger } = request;
+  assertTargetSafe(target);
+  assertKnownSource(config, request.source);
+  await createStateDir(target);
+  const lock = await acquireLock(join(stateDir(target), 'lock'));
+  const startedAt = new Date();
+  let status = startRunStatus(await readStatus(target), { mode: 'incremental', startedAt, pid: process.pid, host: hostname(), version: request.version });
+  let ranking: Ranking | null = null;
+  let probes: readonly ProbeResult[] = [];
+  let passes: PassesResult | undefined;
+  try {
+    const state = await readLocalState(config, target, request.mode);
+    const { local, mode } = state;
+    status = { ...status, mode };
+    if (status.previousRunDied) logger.warn({ previousRun: status.previousRunDied }, 'the previous run died without finishing; the lock is free now');
+    await writeStatus(target, status);
+
+    const assessment = await assessSources({ config, target, state, full: request.full, pinned: request.source, signal: request.signal });
+    probes = assessment.probes;
+    ranking = assessment.ranking;
+    for (const row of ranking.sources) logger.debug({ source: row.name, usable: row.usable, reason: row.reason }, 'ranked');
+    if (assessment.noop !== null) return await finishNoop(assessment.noop, local);
+    if (assessment.candidates.length === 0) throw noneUsableError(ranking, request.source);
+    const candidates = assessment.candidates;
+
+    const localCount = local.empty ? 0 : await countEntries(target, [STATE_DIR]);
+    passes = await runPasses({
+      request,
+      mode,
+      ranking,
+      candidates,
+      probes,
+      maxDelete: maxDeleteFor(localCount, config.rsync.maxDeleteFraction),
+      lockFd: lock.fd,
+    });
+    const after = await probeLocal(target, config.trace);
+    await writeMirrorTrace(target, { freshness: after.freshness?.at ?? null, syncedAt: new Date(), source: passes.source });
+    return await finish({
+      result: 'synced',
+      endedAt: new Date(),
+      source: passes.source,
+      tried: passes.tried,
+      bytesReceived: passes.stats.bytesReceived,
+      filesTransferred: passes.stats.filesTransferred,
+      freshness: after.freshness?.at ?? null,
+      lagSeconds: lagOf(after, ranking),
+      error: null,
+    });
+  } catch (error) {
+    const failure = error instanceof MirrorsyncError ? error : new MirrorsyncError('internal', describeError(error), { cause: error });
+    const interrupted = failure.code === 'interrupted.sigint' || failure.code === 'interrupted.sigterm';
+    const tried = (failure.details['tried'] as RunStatus['tried'] | undefined) ?? passes?.tried ?? [];
+    const report = await finish({
+      result: interrupted ? 'interrupted' : 'failed',
+      endedAt: new Date(),
+      tried,
+      bytesReceived: tried.reduce((sum, entry) => sum + (entry.bytesReceived ?? 0), 0),
+      error: { code: failure.code, message: redactCredentials(failure.message) },
+    }).catch((writeError: unknown) => {
+      logger.error({ err: describeError(writeError) }, 'could not write status.json');
+      return { status, ranking, probes };
+    });
+    throw new SyncFailure(failure, report);
+  } finally {
+    await lock.release();
+  }
+
+  async function finishNoop(why: string, local: LocalProbe): Promise<SyncReport> {
+    logger.info({ freshness: local.freshness?.at.toISOString() ?? null }, `nothing to do: ${why}`);
+    return finish({ result: 'noop', endedAt: new Date(), freshness: local.freshness?.at ?? null, lagSeconds: ranking ? lagOf(local, ranking) : 0, error: null });
+  }
+
+  async function finish(end: RunEnd): Promise<SyncReport> {
+    status = finishRunStatus(status, end);
+    await writeStatus(target, status);
+    await recordHistory(target, status, passes, end.endedAt);
+    return { status, ranking, probes };
+  }
+}
+
+async function recordHistory(target: string, status: RunStatus, passes: PassesResult | undefined, now: Date): Promise<void> {
+  if (status.tried.length === 0) return;
+  const entries: OutcomeEntry[] = status.tried.map((entry) => ({
+    source: entry.name,
+    ok: entry.error === null,
+    bytesReceived: entry.bytesReceived,
+    durationSeconds: entry.name === passes?.source ? passes.durationMs / 1000 : undefined,
+    error: entry.error,
+  }));
+  await writeHistory(target, recordOutcomes(await readHistory(target), entries, now));
+}
+
+function lagOf(local: LocalProbe, ranking: Ranking): number | null {
+  if (local.freshness === null || ranking.newest === null) return null;
+  return Math.max(0, Math.round((ranking.newest.at.getTime() - local.freshness.at.getTime()) / 1000));
+}
+
+
+
+function assertTargetSafe(target: string): void {
+  const verdict = checkTarget(target);
+  if (!verdict.ok) throw new MirrorsyncError('target.unsafe', verdict.message);
+}
+
+function assertKnownSource(config: Config, name: string | undefined): void {
+  if (name === undefined) return;
+  const source: SourceConfig | undefined = config.sources.find((entry) => entry.name === name);
+  if (source === undefined) {
+    throw new MirrorsyncError('sources.unknown', `unknown source '${name}'; ${config.file} has: ${config.sources.map((entry) => entry.name).join(', ')}`);
+  }
+  if (source.url === undefined) throw new MirrorsyncError('sources.unknown', `source '${name}' is probe-only (no rsync url): it can be ranked but not synced from`);
+}
+
+async function createStateDir(target: string): Promise<void> {
+  try {
+    await mkdir(join(target, STATE_DIR), { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new MirrorsyncError('sync.local', `cannot create ${join(target, STATE_DIR)}: ${describeError(error)}`, { cause: error });
+  }
+}
+
