@@ -1,0 +1,71 @@
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTrace } from './trace-format.js';
+import type { Freshness } from './types.js';
+
+export interface LocalProbe {
+  /** The target directory exists. */
+  readonly exists: boolean;
+  /** The target is missing or holds nothing besides `.mirrorsync`. */
+  readonly empty: boolean;
+  /** The local copy's freshness; null when the trace is missing or unreadable, or the tree is empty. */
+  readonly freshness: Freshness | null;
+  /** Why freshness could not be read, when that is not simply a missing trace. */
+  readonly error?: string;
+}
+
+const OWN_FOLDER = '.mirrorsync';
+const TRACE_MAX_BYTES = 64 * 1024;
+
+/** Reads the local copy's freshness the way sources are read: its trace, else its newest top-level mtime. */
+export async function probeLocal(target: string, trace: string | undefined, now: Date = new Date()): Promise<LocalProbe> {
+  let names: string[];
+  try {
+    names = (await readdir(target)).filter((name) => name !== OWN_FOLDER);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { exists: false, empty: true, freshness: null };
+    return { exists: errorCode(error) !== 'ENOTDIR', empty: true, freshness: null, error: `cannot read the target: ${message(error)}` };
+  }
+  const empty = names.length === 0;
+  if (trace !== undefined) return { exists: true, empty, ...(await readLocalTrace(join(target, trace), now)) };
+  if (empty) return { exists: true, empty, freshness: null };
+  try {
+    const times = await Promise.all(names.map(async (name) => (await lstat(join(target, name))).mtimeMs));
+    // rsync lists whole seconds; so do we, or a local copy would look newer than its source.
+    return { exists: true, empty, freshness: { at: new Date(Math.floor(Math.max(...times) / 1000) * 1000) } };
+  } catch (error) {
+    return { exists: true, empty, freshness: null, error: `cannot read the target: ${message(error)}` };
+  }
+}
+
+async function readLocalTrace(path: string, now: Date): Promise<{ freshness: Freshness | null; error?: string }> {
+  let text: string;
+  try {
+    text = await readHead(path, TRACE_MAX_BYTES);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { freshness: null };
+    return { freshness: null, error: `cannot read the local trace: ${message(error)}` };
+  }
+  const parsed = parseTrace(text, now);
+  return 'error' in parsed ? { freshness: null, error: `local trace: ${parsed.error}` } : { freshness: parsed };
+}
+
+// A trace is small; a huge file there must not be read whole.
+async function readHead(path: string, maxBytes: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes);
+    const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,134 @@
+import { performance } from 'node:perf_hooks';
+import type { Config, SourceConfig } from '../config/types.js';
+import { formatRsyncUrl, parseRsyncAddress, type RsyncAddress } from './address.js';
+import { readSourcePassword } from './password.js';
+import { probeLatency, type LatencyResult } from './probe-latency.js';
+import { fetchTraceOverHttp } from './probe-trace-http.js';
+import { freshnessFromListing, listTopLevel, readTraceOverRsync } from './probe-trace-rsync.js';
+import { parseTrace } from './trace-format.js';
+import type { Freshness, ProbeFailureKind, ProbeResult } from './types.js';
+
+export interface ProbeOptions {
+  /** The caller's signal: aborting it stops the probe (it then resolves, as a timeout). */
+  readonly signal?: AbortSignal;
+  /** The clock for "more than a day in the future" checks. */
+  readonly now?: Date;
+}
+
+export interface ProbeAllOptions extends ProbeOptions {
+  /** Called as each probe ends, so the caller can decide early and abort its signal to stop the rest. */
+  readonly onResult?: (result: ProbeResult) => void;
+}
+
+type Failure = { readonly kind: ProbeFailureKind; readonly message: string };
+type FreshnessRead = { readonly freshness: Freshness } | { readonly failure: Failure };
+
+/** Probes one source: latency and freshness in parallel, the whole within config.probe.timeoutMs. Never rejects. */
+export async function probeSource(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const started = performance.now();
+  const timeout = AbortSignal.timeout(config.probe.timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const via: ProbeResult['via'] = source.http !== undefined && config.trace !== undefined ? 'http' : config.trace !== undefined ? 'rsync-trace' : 'rsync-listing';
+  const finish = (latency: LatencyResult, read: FreshnessRead): ProbeResult => {
+    let failure = 'failure' in read ? read.failure : null;
+    if (failure?.kind === 'timeout' && signal.aborted) failure = stopped(timeout, config.probe.timeoutMs);
+    // Freshness read over HTTP says nothing about the rsync port a sync would use.
+    if (failure === null && !latency.reachable && source.url !== undefined) {
+      failure = { kind: 'unreachable', message: `rsync port: ${latency.error ?? 'unreachable'}` };
+    }
+    return {
+      name: source.name,
+      reachable: latency.reachable,
+      latencyMs: latency.medianMs,
+      latencySpreadMs: latency.spreadMs,
+      freshness: 'freshness' in read ? read.freshness : null,
+      via,
+      failure,
+      durationMs: Math.round(performance.now() - started),
+    };
+  };
+
+  const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
+  if (address !== undefined && 'error' in address) {
+    return finish(unmeasured('invalid address'), { failure: { kind: 'refused', message: `invalid rsync address: ${address.error}` } });
+  }
+  const endpoint = address ?? httpEndpoint(source.http);
+  if (endpoint === undefined) return finish(unmeasured('no address'), { failure: { kind: 'refused', message: 'the source has neither url nor a valid http' } });
+
+  const [latency, read] = await Promise.all([
+    probeLatency(endpoint.host, endpoint.port, config.probe.samples, signal),
+    readFreshness(source, address, config, signal, options.now ?? new Date()).catch(
+      (error: unknown): FreshnessRead => ({ failure: { kind: 'refused', message: `cannot probe: ${error instanceof Error ? error.message : String(error)}` } }),
+    ),
+  ]);
+  return finish(latency, read);
+}
+
+/** Probes every source concurrently; results come back in config order. */
+export async function probeAll(config: Config, options: ProbeAllOptions = {}): Promise<ProbeResult[]> {
+  const { onResult, ...probeOptions } = options;
+  return Promise.all(
+    config.sources.map(async (source) => {
+      const result = await probeSource(source, config, probeOptions);
+      onResult?.(result);
+      return result;
+    }),
+  );
+}
+
+/**
+ * Checks a source's rsync module itself (its probe may have gone over HTTP): null when its trace
+ * reads (or, without a trace, its listing is not empty), else why it must not be synced from.
+ */
+export async function verifyOverRsync(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<string | null> {
+  const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
+  if (address === undefined || 'error' in address) return 'no usable rsync url';
+  const timeout = AbortSignal.timeout(config.probe.timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const { http: _overHttp, ...overRsync } = source;
+  const read = await readFreshness(overRsync, address, config, signal, options.now ?? new Date());
+  if (!('failure' in read)) return null;
+  return read.failure.kind === 'timeout' && timeout.aborted ? `no answer within ${config.probe.timeoutMs} ms` : read.failure.message;
+}
+
+async function readFreshness(source: SourceConfig, address: RsyncAddress | undefined, config: Config, signal: AbortSignal, now: Date): Promise<FreshnessRead> {
+  if (config.trace !== undefined && source.http !== undefined) {
+    return toFreshness(await fetchTraceOverHttp(source.http, config.trace, { signal }), now);
+  }
+  if (address === undefined) return { failure: { kind: 'trace-missing', message: 'a probe-only source needs a trace to be probed' } };
+  const secret = await readSourcePassword(address, source);
+  if ('error' in secret) return { failure: { kind: 'refused', message: secret.error } };
+  const { password } = secret;
+  const rsync = { binary: config.rsync.binary, signal, ...(password === undefined ? {} : { password }) };
+  if (config.trace !== undefined) return toFreshness(await readTraceOverRsync(formatRsyncUrl(address, config.trace), rsync), now);
+  const listing = await listTopLevel(formatRsyncUrl(address), rsync);
+  if ('failure' in listing) return listing;
+  const freshness = freshnessFromListing(listing.entries);
+  return 'failure' in freshness ? freshness : { freshness };
+}
+
+function toFreshness(read: { readonly text: string } | { readonly failure: Failure }, now: Date): FreshnessRead {
+  if ('failure' in read) return read;
+  const parsed = parseTrace(read.text, now);
+  return 'error' in parsed ? { failure: { kind: 'trace-garbage', message: parsed.error } } : { freshness: parsed };
+}
+
+function httpEndpoint(http: string | undefined): { host: string; port: number } | undefined {
+  if (http === undefined) return undefined;
+  try {
+    const url = new URL(http);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return host === '' ? undefined : { host, port };
+  } catch {
+    return undefined;
+  }
+}
+
+function stopped(timeout: AbortSignal, timeoutMs: number): Failure {
+  return { kind: 'timeout', message: timeout.aborted ? `no answer within ${timeoutMs} ms` : 'probe stopped' };
+}
+
+function unmeasured(error: string): LatencyResult {
+  return { reachable: false, medianMs: null, spreadMs: null, error };
+}
