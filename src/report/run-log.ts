@@ -35,7 +35,7 @@ export function runLogPath(target: string): string {
 
 /** Replaces the password of any `rsync://user:password@` in a line: a safety net under `redact`. */
 export function redactCredentials(line: string): string {
-  return line.replace(/(rsync:\/\/[^/@:\s]+:)[^/@\s]*@/g, '$1***@');
+  return line.replace(/(rsync:\/\/[^/@:\s]+:)[^/\s]*@/g, '$1***@');
 }
 
 export async function openRunLog(target: string, options: RunLogOptions = {}): Promise<RunLog> {

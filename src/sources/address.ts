@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 /**
  * rsync daemon addresses: `rsync://[user[:password]@]host[:port]/module[/path]/` and
  * `[user@]host::module[/path]`. Parsing is strict because a URL reaches rsync's argv, where
@@ -18,7 +20,6 @@ export const RSYNC_DEFAULT_PORT = 873;
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
 const MODULE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const USER = /^[A-Za-z0-9._-]+$/;
 const PATH_SEGMENT = /^[^\0/]+$/;
@@ -26,7 +27,7 @@ const PATH_SEGMENT = /^[^\0/]+$/;
 /** Parses an rsync daemon address, or returns a sentence saying what is wrong with it. */
 export function parseRsyncAddress(input: string): RsyncAddress | { error: string } {
   if (input.startsWith('-')) return { error: 'must not begin with "-"' };
-  if (/[\s\0]/.test(input)) return { error: 'must not contain white space or control characters' };
+  if (/[\s\u0000-\u001f\u007f]/.test(input)) return { error: 'must not contain white space or control characters' };
   return input.startsWith('rsync://') ? parseUrlForm(input.slice('rsync://'.length)) : parseDoubleColonForm(input);
 }
 
@@ -53,7 +54,8 @@ function parseUrlForm(rest: string): RsyncAddress | { error: string } {
 }
 
 function parseDoubleColonForm(input: string): RsyncAddress | { error: string } {
-  const separator = input.indexOf('::');
+  // An IPv6 host carries colons of its own: look for '::' only after its closing bracket.
+  const separator = input.indexOf('::', input.startsWith('[') || /^[^@]*@\[/.test(input) ? input.indexOf(']') : 0);
   if (separator < 0) return { error: 'must be rsync://host/module/ or host::module' };
   let authority = input.slice(0, separator);
   let user: string | undefined;
@@ -109,7 +111,7 @@ function splitHostPort(authority: string): { host: string; port: number } | { er
 function parseHost(text: string): string | { error: string } {
   if (text.startsWith('[') && text.endsWith(']')) {
     const inner = text.slice(1, -1);
-    return IPV6.test(inner) && inner.includes(':') ? inner : { error: `has an invalid IPv6 address '${text}'` };
+    return isIPv6(inner.split('%')[0] ?? '') ? inner : { error: `has an invalid IPv6 address '${text}'` };
   }
   if (text === '') return { error: 'needs a host' };
   if (text.startsWith('-')) return { error: 'has a host that begins with "-"' };
@@ -149,5 +151,5 @@ export function formatRsyncUrl(address: RsyncAddress, subPath = ''): string {
 
 /** The address for humans: the password, if any, replaced by ***. */
 export function redactUrl(url: string): string {
-  return url.replace(/^(rsync:\/\/[^/@:]+:)[^/@]*@/, '$1***@');
+  return url.replace(/^(rsync:\/\/[^/@:]+:)[^/]*@/, '$1***@');
 }

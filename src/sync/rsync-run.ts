@@ -42,6 +42,9 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
   let killedByWatchdog = false;
   let canceled = false;
 
+  // execa's types accept no fd number for stdio[3+], but it hands one to child_process unchanged:
+  // the child's fd 3 then shares the lock's open file description.
+  const lockStdio = (options.lockFd ?? 'ignore') as 'ignore';
   const subprocess = execa(options.binary, options.args, {
     detached: true,
     reject: false,
@@ -52,7 +55,7 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     env: { LC_ALL: 'C', TZ: 'UTC', RSYNC_PASSWORD: '' },
     extendEnv: true,
     ...(options.password === undefined ? {} : { input: `${options.password}\n` }),
-    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', options.lockFd ?? 'ignore'],
+    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', lockStdio] as const,
   });
   const pid = subprocess.pid;
 

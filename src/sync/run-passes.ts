@@ -7,6 +7,7 @@ import type { Ranking, RankedSource, SyncMode } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
 import type { FailoverResult } from './failover.js';
 import type { SyncRequest } from './run-sync.js';
+import { maxDeleteFor } from './rsync-args.js';
 import { addStats, type RsyncStats } from './rsync-stats.js';
 import { attemptSource, type PassContext, type SourcePassValue } from './source-pass.js';
 
@@ -48,16 +49,16 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     signal: request.signal,
     logger,
     writeLog: (line) => runLog.write(line),
-    maxDelete: input.maxDelete,
+    maxDelete: undefined,
     full: request.full,
     verifyFirst: (source) => viaHttp.has(source.name),
     ...(request.onProgressLine === undefined ? {} : { onProgressLine: request.onProgressLine }),
   };
   const byName = new Map(config.sources.map((source) => [source.name, source]));
-  const sync = (names: readonly string[]): Promise<FailoverResult<SourcePassValue>> =>
+  const sync = (names: readonly string[], maxDelete: number): Promise<FailoverResult<SourcePassValue>> =>
     syncWithFailover<SourcePassValue>({
       sources: names,
-      attempt: (name, attemptNumber) => attemptSource(byName.get(name) as SourceConfig, attemptNumber, context),
+      attempt: (name, attemptNumber) => attemptSource(byName.get(name) as SourceConfig, attemptNumber, { ...context, maxDelete }),
       retries: config.rsync.retries,
       retryDelayMs: config.rsync.retryDelaySeconds * 1000,
       signal: request.signal,
@@ -66,13 +67,15 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     });
 
   try {
-    const main = await sync(input.candidates);
+    const main = await sync(input.candidates, input.maxDelete);
     const result = { source: main.source, tried: [...main.tried], stats: { ...main.value.stats }, durationMs: main.value.durationMs };
     const catchUp = input.mode === 'initial' ? catchUpSources(input.ranking, main.source) : [];
     if (catchUp.length > 0) {
       logger.info({ from: catchUp[0] }, `catching up: ${main.source} is behind the newest publication`);
       try {
-        const level = await sync(catchUp);
+        // The tree now holds the bulk source's file list: the deletion cap follows its size.
+        const bulkCount = main.value.stats.fileCount ?? 0;
+        const level = await sync(catchUp, maxDeleteFor(bulkCount, config.rsync.maxDeleteFraction));
         result.source = level.source;
         result.tried.push(...level.tried);
         addStats(result.stats, level.value.stats);

@@ -7,3 +7,4 @@ export { startStallServer, type StallServer } from './stall-server.js';
 export { startTraceHttpServer, type HttpMode, type TraceHttpOptions, type TraceHttpServer } from './http-server.js';
 export { freePort, closedPort } from './ports.js';
 export { isProcessAlive } from './process-group.js';
+export { buildNetwork, TRACE_PATH, HOUR_MS, type Network, type NetworkSpec, type SourceSpec } from './network.js';

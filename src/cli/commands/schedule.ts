@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RSYNC_DEFAULTS } from '../../config/defaults.js';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/types.js';
+import { MirrorsyncError } from '../../errors.js';
+import { renderKubernetes } from '../../ops/schedule-kubernetes.js';
+import { renderSystemd, renderSystemdTemplate } from '../../ops/schedule-systemd.js';
+import { renderCron, type MirrorSchedule, type ScheduleFormat } from '../../ops/schedule.js';
+import { parseDuration } from '../../util/duration.js';
+import type { CliContext } from '../context.js';
+
+export interface ScheduleOptions {
+  readonly config?: string;
+  readonly format: ScheduleFormat;
+  /** systemd only: instance units for many mirrors. */
+  readonly template?: boolean;
+  /**
+   * Seconds between runs, parsed from --every; commander hands over its default ('6h')
+   * unparsed, since argParser only sees values from the command line.
+   */
+  readonly every: number | string;
+}
+
+/** Where the template's instances may write when no config names a target. */
+const DEFAULT_MIRRORS_ROOT = '/srv/mirror';
+
+/** Prints what to install so that `mirrorsync sync` runs on a schedule. */
+export async function scheduleCommand(options: ScheduleOptions, context: CliContext): Promise<number> {
+  if (options.template === true && options.format !== 'systemd') {
+    throw new MirrorsyncError('usage.invalid', `--template applies to --format systemd only (instance units), not to --format ${options.format}`);
+  }
+  const every = everySeconds(options.every);
+  const node = process.execPath;
+  const cli = locateCli(import.meta.url);
+  if (options.template === true) {
+    const config = await loadOptionalConfig(options, context);
+    context.stdout.write(
+      renderSystemdTemplate({
+        everySeconds: every,
+        node,
+        cli,
+        writableRoot: mirrorsRoot(config?.target),
+        maxDurationSeconds: config?.rsync.maxDurationSeconds ?? RSYNC_DEFAULTS.maxDurationSeconds,
+      }),
+    );
+    return 0;
+  }
+  const config = await loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: context.env, cwd: context.cwd });
+  if (config.target === undefined) {
+    throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file}; the scheduled sync reads it from there`);
+  }
+  const input: MirrorSchedule = {
+    everySeconds: every,
+    node,
+    cli,
+    name: config.name,
+    configFile: config.file,
+    target: config.target,
+    maxDurationSeconds: config.rsync.maxDurationSeconds,
+  };
+  const text =
+    options.format === 'cron' ? renderCron(input)
+    : options.format === 'systemd' ? renderSystemd(input)
+    : renderKubernetes({ ...input, version: context.version });
+  context.stdout.write(text);
+  return 0;
+}
+
+function everySeconds(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new MirrorsyncError('usage.invalid', `--every ${value}: not a duration (try 10m, 1h or 6h)`);
+  return seconds;
+}
+
+// Instance units serve many mirrors, so a config is only a hint (its target's parent): without
+// one, the defaults do.
+async function loadOptionalConfig(options: ScheduleOptions, context: CliContext): Promise<Config | undefined> {
+  try {
+    return await loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: context.env, cwd: context.cwd });
+  } catch (error) {
+    if (options.config === undefined && error instanceof MirrorsyncError && error.code === 'config.notFound') return undefined;
+    throw error;
+  }
+}
+
+function mirrorsRoot(target: string | undefined): string {
+  if (target === undefined) return DEFAULT_MIRRORS_ROOT;
+  const parent = dirname(target);
+  // A target right under / would make its parent the whole file system: keep it to the target.
+  return parent === '/' ? target : parent;
+}
+
+/**
+ * The script a scheduled job runs with node, as an absolute path (cron and systemd have no
+ * useful PATH): the package's bin/mirrorsync.js when it loads this very build, else this
+ * build's own entry point (a build in another outDir).
+ */
+export function locateCli(moduleUrl: string): string {
+  const here = dirname(fileURLToPath(moduleUrl)); // <build>/src/cli/commands
+  const entry = join(here, '..', 'index.js');
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const bin = join(dir, 'bin', 'mirrorsync.js');
+      const binEntry = join(dir, 'dist', 'src', 'cli', 'index.js');
+      return isMirrorsyncPackage(join(dir, 'package.json')) && existsSync(bin) && binEntry === entry ? bin : entry;
+    }
+    if (dirname(dir) === dir) return entry;
+  }
+}
+
+function isMirrorsyncPackage(manifest: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'mirrorsync';
+  } catch {
+    return false;
+  }
+}

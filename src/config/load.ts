@@ -1,0 +1,82 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { MirrorsyncError } from '../errors.js';
+import type { Config } from './types.js';
+import { parseJsonText } from './json-text.js';
+import { validateConfig } from './validate.js';
+
+export interface LoadConfigOptions {
+  /** From --config; relative to `cwd`. */
+  readonly file?: string;
+  /** From --target; relative to `cwd`; replaces the file's `target`. */
+  readonly target?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+export const CONFIG_ENV = 'MIRRORSYNC_CONFIG';
+export const DEFAULT_CONFIG_FILE = 'sources.json';
+
+/**
+ * Reads, checks and freezes the config. Throws `config.notFound` when no file is found and
+ * `config.invalid` (message: the file, then one `<json path>: <problem>` per line) otherwise.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = await resolveConfigFile(options);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new MirrorsyncError('config.invalid', `${file}: cannot be read: ${(error as Error).message}`, { cause: error, details: { file } });
+  }
+  const parsed = parseJsonText(text);
+  if ('syntaxError' in parsed) {
+    const { message, line, column } = parsed.syntaxError;
+    throw new MirrorsyncError('config.invalid', `${file}:${line}:${column}: invalid JSON at line ${line}, column ${column}: ${message}`, {
+      details: { file, line, column },
+    });
+  }
+  const duplicates = parsed.duplicateKeys.map((path) => `${path}: duplicate key (JSON keeps only the last one)`);
+  const target = options.target === undefined ? undefined : resolve(cwd, options.target);
+  const result = validateConfig(parsed.value, file, target === undefined ? {} : { target });
+  const problems = [...duplicates, ...('errors' in result ? result.errors : [])];
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw new MirrorsyncError('config.invalid', `${file}: ${count}:\n${problems.join('\n')}`, { details: { file, problems } });
+  }
+  if ('errors' in result) throw new MirrorsyncError('internal', `${file}: validation failed without a message`);
+  return result.config;
+}
+
+/** --config, else ./sources.json in cwd, else $MIRRORSYNC_CONFIG; always an absolute path. */
+export async function resolveConfigFile(options: Pick<LoadConfigOptions, 'file' | 'env' | 'cwd'> = {}): Promise<string> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  if (options.file !== undefined) {
+    const file = resolve(cwd, options.file);
+    if (!(await isFile(file))) throw notFound(`${file}: config file not found (given with --config)`, file);
+    return file;
+  }
+  const local = resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (await isFile(local)) return local;
+  const fromEnv = env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const file = isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv);
+    if (!(await isFile(file))) throw notFound(`${file}: config file not found (named by $${CONFIG_ENV})`, file);
+    return file;
+  }
+  throw notFound(`no config file: pass --config FILE, create ./${DEFAULT_CONFIG_FILE} in ${cwd}, or set $${CONFIG_ENV}`, local);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function notFound(message: string, file: string): MirrorsyncError {
+  return new MirrorsyncError('config.notFound', message, { details: { file } });
+}

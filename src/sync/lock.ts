@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { describeError, MirrorsyncError } from '../errors.js';
+import { findLockHolder, parseRecordedPid } from './lock-holders.js';
+import { acquirePidFile } from './lock-pidfile.js';
+
+/** A lock this process holds until release(). */
+export interface HeldLock {
+  /**
+   * The lock file's descriptor. Pass it to every rsync child (an extra `stdio` entry): the flock
+   * belongs to the open file description, so it stays held while any child keeps it, even if
+   * mirrorsync itself is killed.
+   */
+  readonly fd: number;
+  readonly path: string;
+  /** 'pidfile' only when flock(1) is missing: then children do not keep the lock. */
+  readonly kind: 'flock' | 'pidfile';
+  /** Idempotent. For 'flock', the lock is free once no child holds the descriptor either. */
+  release(): Promise<void>;
+}
+
+export interface AcquireLockOptions {
+  /** util-linux flock(1); default 'flock' found on PATH. When missing, a PID file is used. */
+  readonly flockBinary?: string;
+}
+
+/**
+ * Takes an exclusive flock(2) on `lockPath` without a native addon: flock(1) locks our own
+ * descriptor, handed to it as its fd 3, so the lock belongs to our open file description and
+ * outlives the flock process. The file is never replaced or removed: that would undo the locking.
+ * Throws MirrorsyncError 'lock.held' (naming the holder's PID) or 'lock.failed'.
+ */
+export async function acquireLock(lockPath: string, options: AcquireLockOptions = {}): Promise<HeldLock> {
+  const handle = await openLockFile(lockPath);
+  let outcome: FlockOutcome;
+  try {
+    outcome = await runFlock(options.flockBinary ?? 'flock', handle.fd);
+  } catch (error) {
+    await handle.close();
+    throw new MirrorsyncError('lock.failed', `cannot lock ${lockPath}: ${describeError(error)}`, { cause: error });
+  }
+  if (outcome === 'missing') return acquireWithPidFile(lockPath, handle);
+  if (outcome === 'held') {
+    const recorded = await readText(handle);
+    await handle.close();
+    const holder = findLockHolder(lockPath, parseRecordedPid(recorded));
+    const named = holder === undefined ? '' : ` (PID ${holder.pid})`;
+    throw new MirrorsyncError('lock.held', `another sync holds the lock ${lockPath}${named}`, {
+      details: { pid: holder?.pid ?? null, ...(holder?.command === undefined ? {} : { command: holder.command }) },
+    });
+  }
+  try {
+    // In place, never by rename: the lock lives on this inode.
+    await handle.truncate(0);
+    await handle.write(`${process.pid}\n`, 0, 'utf8');
+  } catch (error) {
+    await handle.close();
+    throw new MirrorsyncError('lock.failed', `cannot write to the lock file ${lockPath}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  return heldLock(lockPath, 'flock', handle, async () => undefined);
+}
+
+type FlockOutcome = 'locked' | 'held' | 'missing';
+
+async function openLockFile(lockPath: string): Promise<FileHandle> {
+  try {
+    await mkdir(dirname(lockPath), { recursive: true });
+    return await open(lockPath, constants.O_RDWR | constants.O_CREAT, 0o644);
+  } catch (error) {
+    throw new MirrorsyncError('lock.failed', `cannot open the lock file ${lockPath}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function runFlock(binary: string, fd: number): Promise<FlockOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['--exclusive', '--nonblock', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < 2000) stderr += chunk;
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') resolve('missing');
+      else reject(error);
+    });
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve('locked');
+      else if (code === 1) resolve('held');
+      else reject(new Error(`${binary} exited with ${code ?? signal}${stderr === '' ? '' : `: ${stderr.trim()}`}`));
+    });
+  });
+}
+
+async function acquireWithPidFile(lockPath: string, handle: FileHandle): Promise<HeldLock> {
+  try {
+    const pidFile = await acquirePidFile(`${lockPath}.pid`);
+    // The lock file stays open so that callers pass a descriptor to children whatever the kind.
+    return heldLock(lockPath, 'pidfile', handle, () => pidFile.release());
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function heldLock(path: string, kind: HeldLock['kind'], handle: FileHandle, onRelease: () => Promise<void>): HeldLock {
+  let released: Promise<void> | undefined;
+  return {
+    fd: handle.fd,
+    path,
+    kind,
+    release() {
+      released ??= onRelease().finally(() => handle.close());
+      return released;
+    },
+  };
+}
+
+async function readText(handle: FileHandle): Promise<string> {
+  try {
+    const buffer = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,198 @@
+import { posix } from 'node:path';
+import { MirrorsyncError } from '../errors.js';
+import { checkTargetPath } from './target-safety.js';
+
+/** rsync's staging dir, relative so rsync protects it with a perishable filter (see FIELD-NOTES). */
+export const PARTIAL_DIR = '.~mirrorsync-partial~';
+/** Our folder at the root of the target: status, trace, log, lock. Excluded from every pass. */
+export const STATE_DIR = '.mirrorsync';
+
+/** One rsync pass, as decided by the planner; buildRsyncArgs turns it into argv. */
+export interface RsyncPassPlan {
+  /** bulk: the tree without the trace; trace: the trace file alone, after bulk; verify: bulk with --checksum. */
+  readonly kind: 'bulk' | 'trace' | 'verify';
+  /** formatRsyncUrl output: rsync://, never with a password. */
+  readonly sourceUrl: string;
+  /** Absolute target directory (a trailing slash is added). */
+  readonly target: string;
+  /** Path of the master's trace inside the tree; required for the trace pass. */
+  readonly trace?: string;
+  /** --max-delete for bulk and verify passes (see maxDeleteFor). */
+  readonly maxDelete?: number;
+  /** The user's rsync.args, already validated by the config. */
+  readonly extraArgs: readonly string[];
+  readonly timeoutSeconds: number;
+  readonly connectTimeoutSeconds: number;
+  readonly dryRun?: boolean;
+  readonly progress?: boolean;
+  /** The password goes to rsync's stdin (--password-file=-), never into argv or the environment. */
+  readonly usesPassword: boolean;
+}
+
+/**
+ * The argv for one pass (without the binary). Order: our filter rules first (rsync's filters are
+ * first-match-wins, so the user's cannot re-include .mirrorsync/), then the user's arguments, then
+ * our options (for options that take a value the last one wins), then `--` and the operands.
+ */
+export function buildRsyncArgs(plan: RsyncPassPlan): string[] {
+  const unsafe = findUnsafeRsyncArgs(plan.extraArgs);
+  if (unsafe.length > 0) throw new MirrorsyncError('config.invalid', `rsync.args: ${unsafe.join('; ')}`);
+  const source = checkSource(plan.sourceUrl);
+  const target = checkTarget(plan.target);
+  const operands = plan.kind === 'trace' ? traceOperands(source, target, requireTrace(plan)) : [`${source}/`, `${target}/`];
+  return [...filterRules(plan), ...plan.extraArgs, ...options(plan), '--', ...operands];
+}
+
+/**
+ * The --max-delete cap for a target holding `localEntryCount` entries (files, directories,
+ * symlinks): floor(count × fraction), but at least 1 when there is something to delete and the
+ * fraction is not 0, so that a tree smaller than 1/fraction entries can still lose a file. An
+ * empty target gets 0: there is nothing it could legitimately lose, and rsync then reports any
+ * deletion instead of doing it.
+ */
+export function maxDeleteFor(localEntryCount: number, fraction: number): number {
+  if (!Number.isSafeInteger(localEntryCount) || localEntryCount < 0) {
+    throw new RangeError(`maxDeleteFor: the entry count must be a non-negative integer, not ${localEntryCount}`);
+  }
+  if (!Number.isFinite(fraction) || fraction < 0 || fraction > 1) {
+    throw new RangeError(`maxDeleteFor: the fraction must be between 0 and 1, not ${fraction}`);
+  }
+  if (localEntryCount === 0 || fraction === 0) return 0;
+  return Math.max(1, Math.floor(localEntryCount * fraction));
+}
+
+// Options that would undo a safety flag we set, run something on the remote side, or change
+// what a pass does behind the planner's back. Their `--no-` forms are refused too.
+const FORBIDDEN = new Set([
+  'del', 'delete-before', 'delete-during', 'delete-delay', 'delete-excluded', 'delete-missing-args', 'ignore-errors',
+  'partial-dir', 'temp-dir', 'inplace', 'append', 'append-verify', 'max-delete', 'timeout', 'contimeout',
+  'password-file', 'rsh', 'rsync-path', 'remote-option', 'daemon', 'server', 'sender', 'dry-run', 'list-only',
+  'write-batch', 'only-write-batch', 'read-batch', 'remove-source-files', 'files-from', 'early-input',
+]);
+// Our own flags, whose negation (--no-times, --no-delay-updates...) the user may not add.
+const NOT_NEGATABLE = new Set([
+  'recursive', 'r', 'links', 'l', 'perms', 'p', 'times', 't', 'delete', 'delete-after', 'delay-updates', 'partial',
+  'checksum', 'c', 'stats',
+]);
+// Short options: e (--rsh), n (--dry-run), T (--temp-dir), M (--remote-option). After a letter
+// that takes a value, the rest of the bundle is that value.
+const FORBIDDEN_SHORT = new Set(['e', 'n', 'T', 'M']);
+const SHORT_WITH_VALUE = new Set(['e', 'T', 'M', 'f', 'B', '@']);
+
+/**
+ * What is wrong with the user's extra rsync arguments, one sentence each (empty when fine).
+ * Each must be an option in one piece (`--exclude=*.iso`, not `--exclude *.iso`): a bare word
+ * would become an extra source or target.
+ */
+export function findUnsafeRsyncArgs(args: readonly string[]): string[] {
+  return args.flatMap((arg) => {
+    const problem = unsafeArgProblem(arg);
+    return problem === undefined ? [] : [`"${arg}" ${problem}`];
+  });
+}
+
+function unsafeArgProblem(arg: string): string | undefined {
+  if (arg === '--' || !/^-./.test(arg)) return 'is not an option (write options with their value in one piece, e.g. --exclude=*.iso)';
+  if (/[\0-\x1f\x7f]/.test(arg)) return 'contains a control character';
+  if (arg.startsWith('--')) {
+    const name = arg.slice(2).split('=')[0] ?? '';
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined;
+    if (FORBIDDEN.has(name)) return 'is set by mirrorsync or would defeat its safety';
+    if (readsStdin(name, value)) return 'would read stdin, which carries the rsync password';
+    if (name.startsWith('no-') && (NOT_NEGATABLE.has(name.slice(3)) || FORBIDDEN.has(name.slice(3)))) {
+      return 'would switch off a flag mirrorsync relies on';
+    }
+    return undefined;
+  }
+  for (const letter of arg.slice(1)) {
+    if (FORBIDDEN_SHORT.has(letter)) return `uses -${letter}, which mirrorsync does not allow`;
+    if (SHORT_WITH_VALUE.has(letter)) break;
+  }
+  return undefined;
+}
+
+function readsStdin(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (name.endsWith('-from')) return value === '-';
+  // A merge rule naming "-" as its file: --filter='merge -', --filter=._-
+  return name === 'filter' && /^(?:merge|dir-merge|[.:])\S*[ _]-$/.test(value);
+}
+
+function filterRules(plan: RsyncPassPlan): string[] {
+  const rules = [`--exclude=/${STATE_DIR}/`];
+  // The tree's trace arrives last, in its own pass, so a new trace means a complete tree.
+  if (plan.kind !== 'trace' && plan.trace !== undefined) rules.push(`--exclude=/${checkTrace(plan.trace)}`);
+  return rules;
+}
+
+function options(plan: RsyncPassPlan): string[] {
+  const deletes = plan.kind !== 'trace';
+  return [
+    // Not -a: as root it would also copy upstream owners, groups and device files into the mirror.
+    '--recursive', '--links', '--perms', '--times',
+    ...(deletes ? ['--delete-after'] : []),
+    '--delay-updates',
+    `--partial-dir=${PARTIAL_DIR}`,
+    `--timeout=${positiveSeconds(plan.timeoutSeconds, 'timeoutSeconds')}`,
+    `--contimeout=${positiveSeconds(plan.connectTimeoutSeconds, 'connectTimeoutSeconds')}`,
+    ...(deletes && plan.maxDelete !== undefined ? [`--max-delete=${count(plan.maxDelete)}`] : []),
+    ...(plan.kind === 'verify' ? ['--checksum'] : []),
+    '--no-motd',
+    '--stats',
+    '--out-format=%i %n%L',
+    ...(plan.progress === true ? ['--info=progress2'] : []),
+    ...(plan.dryRun === true ? ['--dry-run'] : []),
+    ...(plan.usesPassword ? ['--password-file=-'] : []),
+  ];
+}
+
+// The trace pass names the file itself: a source without it then fails (exit 23) instead of
+// succeeding with nothing transferred. Its directory exists, the bulk pass brought it.
+function traceOperands(source: string, target: string, trace: string): string[] {
+  const dir = posix.dirname(trace);
+  return [`${source}/${trace}`, dir === '.' ? `${target}/` : `${target}/${dir}/`];
+}
+
+function checkSource(url: string): string {
+  if (url.startsWith('-')) throw internal(`rsync source "${url}" begins with "-"`);
+  if (!url.startsWith('rsync://')) throw internal(`rsync source "${url}" is not an rsync:// URL`);
+  if (/^rsync:\/\/[^/@]*:[^/@]*@/.test(url)) throw internal('rsync source URL carries a password');
+  if (/[\s\0-\x1f\x7f]/.test(url)) throw internal('rsync source URL contains white space or control characters');
+  return url.replace(/\/+$/, '');
+}
+
+function checkTarget(target: string): string {
+  const check = checkTargetPath(target);
+  if (!check.ok) throw new MirrorsyncError('target.unsafe', check.message);
+  return target === '/' ? target : target.replace(/\/+$/, '');
+}
+
+function requireTrace(plan: RsyncPassPlan): string {
+  if (plan.trace === undefined) throw internal('a trace pass needs the trace path');
+  return checkTrace(plan.trace);
+}
+
+// The trace lands in filter rules and URLs: a plain relative path, no wildcards.
+function checkTrace(trace: string): string {
+  const segments = trace.split('/');
+  const plain = segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  if (!plain || /[*?[\\\0-\x1f\x7f]/.test(trace)) {
+    throw new MirrorsyncError('config.invalid', `trace "${trace}" must be a relative path without wildcards, "." or ".."`);
+  }
+  return trace;
+}
+
+function positiveSeconds(value: number, name: string): number {
+  // 0 would switch rsync's timeout off, and a pass without one can hang for weeks.
+  if (!Number.isSafeInteger(value) || value < 1) throw internal(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+function count(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw internal(`maxDelete must be a non-negative integer, not ${value}`);
+  return value;
+}
+
+function internal(message: string): MirrorsyncError {
+  return new MirrorsyncError('internal', message);
+}
