@@ -29,7 +29,14 @@ const RESERVED_LONG: ReadonlyMap<string, string> = new Map([
   ['read-batch', 'it replaces the transfer with a batch file'],
   ['write-batch', 'it replaces the transfer with a batch file'],
   ['only-write-batch', 'it replaces the transfer with a batch file'],
+  ['inplace', 'it writes into live files, so downstream would see half-written ones; mirrorsync stages updates with --delay-updates'],
+  ['append', 'it trusts whatever a file already holds; mirrorsync resumes from its partial dir instead'],
+  ['append-verify', 'it trusts whatever a file already holds; mirrorsync resumes from its partial dir instead'],
+  ['early-input', 'stdin carries the rsync password'],
 ]);
+
+// Flags every pass relies on: their --no- forms would quietly switch them off.
+const OWN_FLAGS: ReadonlySet<string> = new Set(['recursive', 'links', 'perms', 'times', 'delay-updates', 'partial', 'checksum', 'stats', 'r', 'l', 'p', 't', 'c']);
 
 const RESERVED_SHORT: ReadonlyMap<string, string> = new Map([
   ['e', 'it runs a remote shell (-e is --rsh)'],
@@ -63,6 +70,7 @@ export function checkRsyncArg(arg: string): string | undefined {
 
 function checkLong(arg: string, name: string, value: string | undefined): string | undefined {
   const base = name.startsWith('no-') ? name.slice(3) : name;
+  if (base !== name && OWN_FLAGS.has(base)) return `${quote(arg)} is not allowed: it switches off a flag every mirrorsync pass relies on`;
   if (base === 'del' || base.startsWith('delete')) return `${quote(arg)} is not allowed: ${DELETE_REASON}`;
   const reason = RESERVED_LONG.get(base);
   if (reason !== undefined) return `${quote(arg)} is not allowed: ${reason}`;

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { checkRsyncArg } from '../config/rsync-args.js';
 import { MirrorsyncError } from '../errors.js';
 import { checkTargetPath } from './target-safety.js';
 
@@ -61,61 +62,16 @@ export function maxDeleteFor(localEntryCount: number, fraction: number): number 
   return Math.max(1, Math.floor(localEntryCount * fraction));
 }
 
-// Options that would undo a safety flag we set, run something on the remote side, or change
-// what a pass does behind the planner's back. Their `--no-` forms are refused too.
-const FORBIDDEN = new Set([
-  'del', 'delete-before', 'delete-during', 'delete-delay', 'delete-excluded', 'delete-missing-args', 'ignore-errors',
-  'partial-dir', 'temp-dir', 'inplace', 'append', 'append-verify', 'max-delete', 'timeout', 'contimeout',
-  'password-file', 'rsh', 'rsync-path', 'remote-option', 'daemon', 'server', 'sender', 'dry-run', 'list-only',
-  'write-batch', 'only-write-batch', 'read-batch', 'remove-source-files', 'files-from', 'early-input',
-]);
-// Our own flags, whose negation (--no-times, --no-delay-updates...) the user may not add.
-const NOT_NEGATABLE = new Set([
-  'recursive', 'r', 'links', 'l', 'perms', 'p', 'times', 't', 'delete', 'delete-after', 'delay-updates', 'partial',
-  'checksum', 'c', 'stats',
-]);
-// Short options: e (--rsh), n (--dry-run), T (--temp-dir), M (--remote-option). After a letter
-// that takes a value, the rest of the bundle is that value.
-const FORBIDDEN_SHORT = new Set(['e', 'n', 'T', 'M']);
-const SHORT_WITH_VALUE = new Set(['e', 'T', 'M', 'f', 'B', '@']);
-
 /**
- * What is wrong with the user's extra rsync arguments, one sentence each (empty when fine).
- * Each must be an option in one piece (`--exclude=*.iso`, not `--exclude *.iso`): a bare word
- * would become an extra source or target.
+ * What is wrong with the user's extra rsync arguments, one sentence each (empty when fine). The
+ * policy is the config's (one list of what mirrorsync owns); checked again here because a pass
+ * must never run with an argument that defeats its safety, whoever built the plan.
  */
 export function findUnsafeRsyncArgs(args: readonly string[]): string[] {
   return args.flatMap((arg) => {
-    const problem = unsafeArgProblem(arg);
-    return problem === undefined ? [] : [`"${arg}" ${problem}`];
+    const problem = checkRsyncArg(arg);
+    return problem === undefined ? [] : [problem];
   });
-}
-
-function unsafeArgProblem(arg: string): string | undefined {
-  if (arg === '--' || !/^-./.test(arg)) return 'is not an option (write options with their value in one piece, e.g. --exclude=*.iso)';
-  if (/[\0-\x1f\x7f]/.test(arg)) return 'contains a control character';
-  if (arg.startsWith('--')) {
-    const name = arg.slice(2).split('=')[0] ?? '';
-    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined;
-    if (FORBIDDEN.has(name)) return 'is set by mirrorsync or would defeat its safety';
-    if (readsStdin(name, value)) return 'would read stdin, which carries the rsync password';
-    if (name.startsWith('no-') && (NOT_NEGATABLE.has(name.slice(3)) || FORBIDDEN.has(name.slice(3)))) {
-      return 'would switch off a flag mirrorsync relies on';
-    }
-    return undefined;
-  }
-  for (const letter of arg.slice(1)) {
-    if (FORBIDDEN_SHORT.has(letter)) return `uses -${letter}, which mirrorsync does not allow`;
-    if (SHORT_WITH_VALUE.has(letter)) break;
-  }
-  return undefined;
-}
-
-function readsStdin(name: string, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (name.endsWith('-from')) return value === '-';
-  // A merge rule naming "-" as its file: --filter='merge -', --filter=._-
-  return name === 'filter' && /^(?:merge|dir-merge|[.:])\S*[ _]-$/.test(value);
 }
 
 function filterRules(plan: RsyncPassPlan): string[] {

@@ -205,8 +205,8 @@ describe('buildRsyncArgs', () => {
   }
 
   const safeExtra: readonly string[] = [
-    '--hard-links', '-H', '-v', '--exclude=*.iso', '--include=*/', '--bwlimit=1000', '--ipv4', '--delete', '--no-motd',
-    '--safe-links', '--chmod=D755,F644', '--exclude-from=/etc/mirror-excludes', '-f- *.tmp', '--no-whole-file',
+    '--hard-links', '-H', '-v', '--exclude=*.iso', '--include=*/', '--bwlimit=1000', '--ipv4', '--no-motd',
+    '--safe-links', '--chmod=D755,F644', '--exclude-from=/etc/mirror-excludes', '--filter=- *.tmp', '--no-whole-file',
   ];
   test('accepts ordinary extra arguments, in order', () => {
     assert.deepEqual(findUnsafeRsyncArgs(safeExtra), []);
