@@ -87,7 +87,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       .description("show the target's last run; exits 0 when it succeeded within --max-age, else 1 (a monitoring check)")
       .addOption(configOption())
       .addOption(targetOption())
-      .addOption(new Option('--max-age <duration>', 'how old the last success may be (e.g. 2d, 12h, 90m)').default('2d').argParser(parseDurationOption))
+      .addOption(new Option('--max-age <duration>', 'how old the last success may be (e.g. 2d, 12h, 90m)').default(2 * 86_400, '2d').argParser(parseDurationOption))
       .addOption(jsonOption()),
   ).action(run('status', async (options, logger) => (await import('./commands/status.js')).statusCommand(options, context, logger.logger)));
 
@@ -98,7 +98,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       .addOption(configOption())
       .addOption(new Option('--format <format>', 'what to print').choices(['cron', 'systemd', 'kubernetes']).makeOptionMandatory())
       .option('--template', 'systemd: print mirrorsync@.service/.timer instance units, one config per mirror')
-      .addOption(new Option('--every <duration>', 'how often to sync (e.g. 10m, 1h, 6h)').default('6h').argParser(parseDurationOption)),
+      .addOption(new Option('--every <duration>', 'how often to sync (e.g. 10m, 1h, 6h)').default(6 * 3_600, '6h').argParser(parseDurationOption)),
   ).action(run('schedule', async (options) => (await import('./commands/schedule.js')).scheduleCommand(options, context)));
 
   logOptions(

@@ -30,10 +30,22 @@ export function cronCommand(shellLine: string): string {
 }
 
 /**
- * A word of a systemd command line (ExecStart=): double-quoted when needed, with C escapes for
- * `\` and `"`, `%` doubled (specifiers) and `$` doubled (environment expansion).
+ * The program of a systemd command line (ExecStart=): quoted when needed, `%` doubled
+ * (specifiers). systemd expands no variables there, and refuses a program whose path holds a
+ * quote or a backslash, whatever the quoting.
  */
-export function systemdExecWord(value: string): string {
+export function systemdProgram(path: string): string {
+  if (/['"\\]/.test(path)) {
+    throw new MirrorsyncError('usage.invalid', `systemd refuses to run a program whose path holds a quote or a backslash: ${JSON.stringify(path)}; install it under a plainer path`);
+  }
+  return systemdWord(path);
+}
+
+/**
+ * An argument of a systemd command line: double-quoted when needed, with C escapes for `\` and
+ * `"`, `%` doubled (specifiers) and `$` doubled (environment variable expansion).
+ */
+export function systemdArgument(value: string): string {
   return systemdWord(value).replace(/\$/g, '$$$$');
 }
 

@@ -1,5 +1,5 @@
 import { cadenceSeconds, describeCadence, onCalendar, planCadence, type Cadence } from './cadence.js';
-import { shellWord, systemdExecWord, systemdPathWord } from './quote.js';
+import { shellWord, systemdArgument, systemdPathWord, systemdProgram } from './quote.js';
 import { CONFIG_DIR, runDeadlineSeconds, syncArgv, type MirrorSchedule } from './schedule.js';
 
 /** What the instance units (mirrorsync@.service/.timer) need: no single mirror, one config each. */
@@ -19,7 +19,8 @@ const METRICS_DIR = '/var/lib/prometheus/node-exporter';
 export function renderSystemd(input: MirrorSchedule): string {
   const cadence = planCadence(input.everySeconds, input.name, 'systemd');
   const unit = `mirrorsync-${input.name}`;
-  const execStart = syncArgv(input).map(systemdExecWord).join(' ');
+  const [program = '', ...args] = syncArgv(input);
+  const execStart = [systemdProgram(program), ...args.map(systemdArgument)].join(' ');
   return [
     `# mirrorsync: systemd units that sync the ${input.name} mirror ${describeCadence(cadence)}.`,
     '# Save each part as the file its "---" line names, then:',
@@ -44,7 +45,7 @@ export function renderSystemd(input: MirrorSchedule): string {
 export function renderSystemdTemplate(input: TemplateSchedule): string {
   const cadence = planCadence(input.everySeconds, undefined, 'systemd');
   // %i is written raw: it is the specifier systemd replaces with the instance name.
-  const execStart = [input.node, input.cli, 'sync'].map(systemdExecWord).concat('--config', `${CONFIG_DIR}/%i.json`).join(' ');
+  const execStart = [systemdProgram(input.node), systemdArgument(input.cli), 'sync', '--config', `${CONFIG_DIR}/%i.json`].join(' ');
   return [
     `# mirrorsync: systemd instance units, one mirror per instance, each run ${describeCadence(cadence)}.`,
     `# For a mirror NAME: write its config to ${CONFIG_DIR}/NAME.json, save each part below as the`,

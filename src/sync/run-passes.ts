@@ -52,7 +52,7 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     maxDelete: undefined,
     full: request.full,
     verifyFirst: (source) => viaHttp.has(source.name),
-    ...(request.onProgressLine === undefined ? {} : { onProgressLine: request.onProgressLine }),
+    ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
   };
   const byName = new Map(config.sources.map((source) => [source.name, source]));
   const sync = (names: readonly string[], maxDelete: number): Promise<FailoverResult<SourcePassValue>> =>

@@ -12,6 +12,7 @@ import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import type { Ranking } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
 import { acquireLock } from './lock.js';
+import type { PassProgress } from './progress.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
 import { assessSources, noneUsableError, readLocalState } from './assess.js';
@@ -29,7 +30,7 @@ export interface SyncRequest {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly version: string;
-  readonly onProgressLine?: (source: string, line: string) => void;
+  readonly onProgress?: (source: string, progress: PassProgress) => void;
 }
 
 export interface SyncReport {

@@ -7,6 +7,7 @@ import type { AttemptResult } from './failover.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
 import { classifyRsyncExit, type RsyncOutcome } from './rsync-exit.js';
 import { runRsync, type RsyncRunResult } from './rsync-run.js';
+import { splitProgress, type PassProgress } from './progress.js';
 import { addStats, emptyStats, type RsyncStats } from './rsync-stats.js';
 
 export interface PassContext {
@@ -22,7 +23,7 @@ export interface PassContext {
   readonly full: boolean;
   /** Re-check the source over rsync before the first pass (its probe went over HTTP). */
   readonly verifyFirst: (source: SourceConfig) => boolean;
-  readonly onProgressLine?: (source: string, line: string) => void;
+  readonly onProgress?: (source: string, progress: PassProgress) => void;
 }
 
 export interface SourcePassValue {
@@ -99,7 +100,7 @@ async function runPass(
   context: PassContext,
 ): Promise<RsyncRunResult> {
   const { config } = context;
-  const args = buildPassArgs(kind, address, password !== undefined, { ...context, progress: context.onProgressLine !== undefined });
+  const args = buildPassArgs(kind, address, password !== undefined, { ...context, progress: context.onProgress !== undefined });
   await context.writeLog(`== ${kind} pass from ${source.name}: ${config.rsync.binary} ${args.map(redactUrl).join(' ')}`);
   const result = await runRsync({
     binary: config.rsync.binary,
@@ -109,11 +110,9 @@ async function runPass(
     signal: context.signal,
     maxDurationMs: config.rsync.maxDurationSeconds * 1000,
     onLine: (stream, line) => {
-      if (context.onProgressLine !== undefined && isProgressLine(line)) {
-        context.onProgressLine(source.name, line);
-        return;
-      }
-      void context.writeLog(stream === 'stderr' ? `! ${line}` : line);
+      const { text, progress } = stream === 'stdout' ? splitProgress(line) : { text: [line], progress: undefined };
+      if (progress !== undefined) context.onProgress?.(source.name, progress);
+      for (const part of text) void context.writeLog(stream === 'stderr' ? `! ${part}` : part);
     },
   });
   await context.writeLog(`== ${kind} pass from ${source.name} ended: exit ${result.exitCode ?? `signal ${result.signal ?? '?'}`} after ${(result.durationMs / 1000).toFixed(1)} s`);
@@ -124,7 +123,3 @@ function classify(run: RsyncRunResult): RsyncOutcome {
   return classifyRsyncExit({ exitCode: run.exitCode, signal: run.signal, stderrLines: run.stderrLines, killedByWatchdog: run.killedByWatchdog, canceled: run.canceled });
 }
 
-// --info=progress2 lines: "  1,234,567  45%  1.23MB/s    0:00:12 (xfr#3, to-chk=10/20)".
-function isProgressLine(line: string): boolean {
-  return /^\s*[\d,]+\s+\d+%\s/.test(line);
-}

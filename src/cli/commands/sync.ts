@@ -1,11 +1,15 @@
 import { loadConfig } from '../../config/load.js';
 import { MirrorsyncError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { runHooks } from '../../report/hooks.js';
 import { renderMetrics, writeMetricsFile } from '../../report/metrics.js';
 import type { RunStatus } from '../../report/status-file.js';
 import type { RequestedMode } from '../../sync/plan.js';
+import type { PassProgress } from '../../sync/progress.js';
 import { runSync, SyncFailure, type SyncReport } from '../../sync/run-sync.js';
 import type { CliContext } from '../context.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { createProgressLine } from '../progress-line.js';
 import { rankingJson, renderRanking } from '../render-ranking.js';
 import { quoteCommand } from '../shell-quote.js';
 
@@ -48,17 +52,34 @@ export async function syncCommand(options: SyncOptions, context: CliContext, log
 
   const started = Date.now();
   let report: SyncReport | undefined;
+  let exitCode = 0;
+  // A progress line only for a person watching: a terminal, and neither --quiet nor --json.
+  const progress = context.stdoutIsTTY && options.quiet !== true && options.json !== true ? createProgressLine(context.stdout) : undefined;
   try {
-    report = await runSync({ config, target, mode: options.mode, ...(options.source === undefined ? {} : { source: options.source }), full, signal: context.signal, logger, version: context.version });
+    report = await runSync({
+      config,
+      target,
+      mode: options.mode,
+      ...(options.source === undefined ? {} : { source: options.source }),
+      full,
+      signal: context.signal,
+      logger,
+      version: context.version,
+      ...(progress === undefined ? {} : { onProgress: (source: string, update: PassProgress) => progress.update(source, update) }),
+    });
+    progress?.clear();
     summarize(report.status, logger);
     return 0;
   } catch (error) {
+    progress?.clear();
     if (error instanceof SyncFailure) report = error.report;
+    if (error instanceof MirrorsyncError) exitCode = exitCodeFor(error.code);
     throw error;
   } finally {
     if (report !== undefined) {
       if (options.json === true) context.stdout.write(`${JSON.stringify(report.status, null, 2)}\n`);
       if (options.metricsFile !== undefined) await writeMetrics(options.metricsFile, report, started, logger);
+      await runHooks({ hooks: config.hooks, status: report.status, exitCode, target, name: config.name, logger });
     }
   }
 }
