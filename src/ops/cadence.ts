@@ -11,8 +11,8 @@ export type Cadence =
   | { readonly unit: 'hours'; readonly step: number; readonly hour: number; readonly minute: number };
 
 /** Steps that divide the hour, and steps that divide the day: the only evenly spaced grids cron has. */
-export const MINUTE_STEPS: readonly number[] = [5, 6, 10, 12, 15, 20, 30];
-export const HOUR_STEPS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24];
+const MINUTE_STEPS: readonly number[] = [5, 6, 10, 12, 15, 20, 30];
+const HOUR_STEPS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24];
 
 const ALLOWED = 'every 5m, 6m, 10m, 12m, 15m, 20m or 30m (a step that divides the hour), or every 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h (a step that divides the day)';
 

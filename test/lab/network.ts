@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { startDaemon, type Daemon } from './daemon.js';
 import type { Lab } from './lab.js';
 import { closedPort } from './ports.js';
+import { startTraceHttpServer, type HttpMode } from './http-server.js';
 import { startStallServer, type StallServer } from './stall-server.js';
 import { makeTree, type TreeSpec } from './tree.js';
 
@@ -10,7 +11,18 @@ export const HOUR_MS = 3_600_000;
 
 /** One source of a lab network: a daemon over a tree, a port that stalls, or one where nothing listens. */
 export type SourceSpec =
-  | { readonly name: string; readonly kind?: 'daemon'; readonly tree: TreeSpec | { readonly dir: string }; readonly master?: boolean; readonly priority?: number; readonly bwlimitKBps?: number; readonly auth?: { user: string; password: string }; readonly maxConnections?: number }
+  | {
+      readonly name: string;
+      readonly kind?: 'daemon' | 'http-only';
+      readonly tree: TreeSpec | { readonly dir: string };
+      readonly master?: boolean;
+      readonly priority?: number;
+      readonly bwlimitKBps?: number;
+      readonly auth?: { user: string; password: string };
+      readonly maxConnections?: number;
+      /** Also serve the tree over HTTP (the source gets `http`), in this mode. `http-only` sources have no daemon. */
+      readonly httpMode?: HttpMode;
+    }
   | { readonly name: string; readonly kind: 'stall' | 'closed'; readonly master?: boolean; readonly priority?: number };
 
 export interface NetworkSpec {
@@ -63,6 +75,14 @@ export async function buildNetwork(lab: Lab, spec: NetworkSpec): Promise<Network
         await makeTree(dir, source.tree);
       }
       trees.set(source.name, dir);
+      if (source.httpMode !== undefined || source.kind === 'http-only') {
+        const server = await startTraceHttpServer(lab, { root: dir, mode: source.httpMode ?? 'normal' });
+        entry['http'] = server.url;
+      }
+      if (source.kind === 'http-only') {
+        entries.push(entry);
+        continue;
+      }
       const daemon = await startDaemon(lab, {
         name: source.name,
         tree: dir,

@@ -8,7 +8,6 @@ import { MirrorsyncError } from '../../errors.js';
 import { renderKubernetes } from '../../ops/schedule-kubernetes.js';
 import { renderSystemd, renderSystemdTemplate } from '../../ops/schedule-systemd.js';
 import { renderCron, type MirrorSchedule, type ScheduleFormat } from '../../ops/schedule.js';
-import { parseDuration } from '../../util/duration.js';
 import type { CliContext } from '../context.js';
 
 export interface ScheduleOptions {
@@ -16,11 +15,8 @@ export interface ScheduleOptions {
   readonly format: ScheduleFormat;
   /** systemd only: instance units for many mirrors. */
   readonly template?: boolean;
-  /**
-   * Seconds between runs, parsed from --every; commander hands over its default ('6h')
-   * unparsed, since argParser only sees values from the command line.
-   */
-  readonly every: number | string;
+  /** Seconds between runs (already parsed from --every). */
+  readonly every: number;
 }
 
 /** Where the template's instances may write when no config names a target. */
@@ -31,14 +27,13 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
   if (options.template === true && options.format !== 'systemd') {
     throw new MirrorsyncError('usage.invalid', `--template applies to --format systemd only (instance units), not to --format ${options.format}`);
   }
-  const every = everySeconds(options.every);
   const node = process.execPath;
   const cli = locateCli(import.meta.url);
   if (options.template === true) {
     const config = await loadOptionalConfig(options, context);
     context.stdout.write(
       renderSystemdTemplate({
-        everySeconds: every,
+        everySeconds: options.every,
         node,
         cli,
         writableRoot: mirrorsRoot(config?.target),
@@ -52,7 +47,7 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
     throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file}; the scheduled sync reads it from there`);
   }
   const input: MirrorSchedule = {
-    everySeconds: every,
+    everySeconds: options.every,
     node,
     cli,
     name: config.name,
@@ -66,13 +61,6 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
     : renderKubernetes({ ...input, version: context.version });
   context.stdout.write(text);
   return 0;
-}
-
-function everySeconds(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const seconds = parseDuration(value);
-  if (seconds === undefined) throw new MirrorsyncError('usage.invalid', `--every ${value}: not a duration (try 10m, 1h or 6h)`);
-  return seconds;
 }
 
 // Instance units serve many mirrors, so a config is only a hint (its target's parent): without
