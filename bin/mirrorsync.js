@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The built CLI lives in dist/; `npm run build` (or the test and demo scripts) produces it.
-import '../dist/src/cli/index.js';
+// The bundled CLI lives in dist/bundle/; `npm run build` (or the test and demo scripts) makes it.
+import '../dist/bundle/index.js';

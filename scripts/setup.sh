@@ -28,3 +28,4 @@ fi
 
 rm -rf dist
 npx --no-install tsc -p tsconfig.json >&2 || fail "the TypeScript build failed; see the errors above."
+node scripts/bundle.mjs >&2 || fail "bundling the CLI failed; see the errors above."

@@ -1,6 +1,20 @@
-import type { Logger } from 'pino';
+/** How modules log: pino's call shapes, `(fields, message)` or `(message)`. */
+export interface LogFn {
+  (fields: object, message?: string): void;
+  (message: string): void;
+}
 
-export type { Logger };
+export interface Logger {
+  fatal: LogFn;
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug: LogFn;
+  trace: LogFn;
+}
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** pino's numeric levels; `silent` is above all. */
+export const LEVEL_VALUES: Readonly<Record<LogLevel, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };

@@ -8,4 +8,6 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly version: string;
+  /** The script node was started with (bin/mirrorsync.js, or the compiled entry): what schedules should call. */
+  readonly entryScript: string;
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describeError, MirrorsyncError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { readPackageVersion } from './package-info.js';
 import { runCli } from './program.js';
 
 // One AbortController for the whole run: SIGINT/SIGTERM abort it, and every probe, rsync child
@@ -14,14 +14,6 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));
 
-function readVersion(): string {
-  try {
-    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 let status: number;
 try {
@@ -33,7 +25,8 @@ try {
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
-    version: readVersion(),
+    version: readPackageVersion(import.meta.url),
+    entryScript: process.argv[1] ?? '',
   });
 } catch (error) {
   if (error instanceof MirrorsyncError) {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { pino } from 'pino';
-import type { Logger, LogLevel } from '../log.js';
+import { createRequire } from 'node:module';
+import type { Logger as PinoLogger } from 'pino';
+import { LEVEL_VALUES, type Logger, type LogFn, type LogLevel } from '../log.js';
 
 export interface LoggerOptions {
   readonly level: LogLevel;
@@ -37,7 +38,7 @@ export function createCliLogger(options: LoggerOptions): CliLogger {
       if (fileFd !== undefined) writeSync(fileFd, line);
     },
   };
-  const logger = pino({ level: options.level, base: { pid: process.pid } }, destination);
+  const logger = lazyPino(options.level, destination);
   return {
     logger,
     reopen() {
@@ -49,6 +50,33 @@ export function createCliLogger(options: LoggerOptions): CliLogger {
       fileFd = undefined;
     },
   };
+}
+
+const METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/**
+ * pino costs about 30 ms to load, more than the rest of a no-op run's own work; a quiet scheduled
+ * run that logs nothing should not pay it. The first record at an enabled level loads it
+ * (synchronously: pino is CommonJS), and every later one goes straight to it.
+ */
+function lazyPino(level: LogLevel, destination: { write(line: string): void }): Logger {
+  let real: PinoLogger | undefined;
+  const load = (): PinoLogger => {
+    if (real === undefined) {
+      const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+      real = pino({ level, base: { pid: process.pid } }, destination);
+    }
+    return real;
+  };
+  const method = (name: (typeof METHODS)[number]): LogFn => {
+    if (LEVEL_VALUES[name] < LEVEL_VALUES[level]) return () => undefined;
+    return ((fields: object | string, message?: string) => {
+      const target = load();
+      if (typeof fields === 'string') target[name](fields);
+      else target[name](fields, message);
+    }) as LogFn;
+  };
+  return Object.fromEntries(METHODS.map((name) => [name, method(name)])) as unknown as Logger;
 }
 
 function prettyLine(line: string): string {

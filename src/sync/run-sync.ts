@@ -11,13 +11,13 @@ import { writeMirrorTrace } from '../report/trace-file.js';
 import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import type { Ranking } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, type HeldLock } from './lock.js';
 import type { PassProgress } from './progress.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
 import { assessSources, noneUsableError, readLocalState } from './assess.js';
 import { maxDeleteFor } from './rsync-args.js';
-import { runPasses, type PassesResult } from './run-passes.js';
+import type { PassesResult } from './run-passes.js';
 import { checkTarget } from './target-safety.js';
 
 export interface SyncRequest {
@@ -55,20 +55,32 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   assertTargetSafe(target);
   assertKnownSource(config, request.source);
   await createStateDir(target);
-  const lock = await acquireLock(join(stateDir(target), 'lock'));
   const startedAt = new Date();
+  // Probing needs nothing the lock protects and is most of a no-op run, so it starts while the
+  // lock is being taken; when the lock is held, the probes are stopped before anything is written.
+  const state = await readLocalState(config, target, request.mode);
+  const stopProbes = new AbortController();
+  const assessing = assessSources({ config, target, state, full: request.full, pinned: request.source, signal: AbortSignal.any([request.signal, stopProbes.signal]) });
+  assessing.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
+  let lock: HeldLock;
+  try {
+    lock = await acquireLock(join(stateDir(target), 'lock'));
+  } catch (error) {
+    stopProbes.abort();
+    await assessing.catch(() => undefined);
+    throw error;
+  }
   let status = startRunStatus(await readStatus(target), { mode: 'incremental', startedAt, pid: process.pid, host: hostname(), version: request.version });
   let ranking: Ranking | null = null;
   let probes: readonly ProbeResult[] = [];
   let passes: PassesResult | undefined;
   try {
-    const state = await readLocalState(config, target, request.mode);
     const { local, mode } = state;
     status = { ...status, mode };
     if (status.previousRunDied) logger.warn({ previousRun: status.previousRunDied }, 'the previous run died without finishing; the lock is free now');
     await writeStatus(target, status);
 
-    const assessment = await assessSources({ config, target, state, full: request.full, pinned: request.source, signal: request.signal });
+    const assessment = await assessing;
     probes = assessment.probes;
     ranking = assessment.ranking;
     for (const row of ranking.sources) logger.debug({ source: row.name, usable: row.usable, reason: row.reason }, 'ranked');
@@ -77,6 +89,8 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     const candidates = assessment.candidates;
 
     const localCount = local.empty ? 0 : await countEntries(target, [STATE_DIR]);
+    // execa and p-retry load only when a pass runs: the no-op path, the common one, never pays for them.
+    const { runPasses } = await import('./run-passes.js');
     passes = await runPasses({
       request,
       mode,

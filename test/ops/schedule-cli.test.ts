@@ -5,7 +5,6 @@ import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { locateCli } from '../../src/cli/commands/schedule.js';
 import { useLab, type Lab } from '../lab/index.js';
 import { cliPath } from '../support/paths.js';
 import { splitCronLine } from './cron-check.js';
@@ -123,20 +122,5 @@ describe('mirrorsync schedule', () => {
     const out = await cli(lab, ['schedule', '--format', 'cron', '--config', config]);
     assert.equal(out.code, 64);
     assert.match(out.stderr, /no target/);
-  });
-});
-
-describe('locateCli', () => {
-  test('names the package\'s bin/mirrorsync.js when it loads this build, else the build\'s own entry', async (t) => {
-    const lab = await useLab(t);
-    const root = lab.path('pkg');
-    await mkdir(join(root, 'bin'), { recursive: true });
-    await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'mirrorsync' }));
-    await writeFile(join(root, 'bin', 'mirrorsync.js'), '');
-    const url = (...parts: string[]): string => pathToFileURL(join(root, ...parts, 'src', 'cli', 'commands', 'schedule.js')).href;
-    assert.equal(locateCli(url('dist')), join(root, 'bin', 'mirrorsync.js'));
-    assert.equal(locateCli(url('build-elsewhere')), join(root, 'build-elsewhere', 'src', 'cli', 'index.js'));
-    await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'something-else' }));
-    assert.equal(locateCli(url('dist')), join(root, 'dist', 'src', 'cli', 'index.js'));
   });
 });

@@ -20,5 +20,8 @@ function findUp(start: string, marker: string): string {
 export const repoRoot = findUp(here, 'package.json');
 /** The compiled output root (holds src/ and test/). */
 export const buildRoot = dirname(dirname(here));
-/** The compiled CLI entry point, run with `node`. */
-export const cliPath = join(buildRoot, 'src', 'cli', 'index.js');
+/**
+ * The CLI as shipped, run with `node`: the bundle (what bin/mirrorsync.js loads) when the build
+ * made one, else the compiled entry point (builds into other folders skip the bundle).
+ */
+export const cliPath = existsSync(join(buildRoot, 'bundle', 'index.js')) ? join(buildRoot, 'bundle', 'index.js') : join(buildRoot, 'src', 'cli', 'index.js');

@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { RSYNC_DEFAULTS } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/types.js';
@@ -28,7 +26,8 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
     throw new MirrorsyncError('usage.invalid', `--template applies to --format systemd only (instance units), not to --format ${options.format}`);
   }
   const node = process.execPath;
-  const cli = locateCli(import.meta.url);
+  // The script this run was started with (bin/mirrorsync.js once installed), made absolute.
+  const cli = resolve(context.cwd, context.entryScript);
   if (options.template === true) {
     const config = await loadOptionalConfig(options, context);
     context.stdout.write(
@@ -86,23 +85,3 @@ function mirrorsRoot(target: string | undefined): string {
  * useful PATH): the package's bin/mirrorsync.js when it loads this very build, else this
  * build's own entry point (a build in another outDir).
  */
-export function locateCli(moduleUrl: string): string {
-  const here = dirname(fileURLToPath(moduleUrl)); // <build>/src/cli/commands
-  const entry = join(here, '..', 'index.js');
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const bin = join(dir, 'bin', 'mirrorsync.js');
-      const binEntry = join(dir, 'dist', 'src', 'cli', 'index.js');
-      return isMirrorsyncPackage(join(dir, 'package.json')) && existsSync(bin) && binEntry === entry ? bin : entry;
-    }
-    if (dirname(dir) === dir) return entry;
-  }
-}
-
-function isMirrorsyncPackage(manifest: string): boolean {
-  try {
-    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'mirrorsync';
-  } catch {
-    return false;
-  }
-}

@@ -1,0 +1,20 @@
+// Bundles the compiled CLI into dist/bundle/: one file for what every run loads (our modules,
+// commander), and lazy chunks behind each dynamic import. Module resolution and loading is most
+// of a no-op run's own cost; a bundle cuts it by more than half (see BENCHMARKS.md).
+// pino, execa, undici and p-retry stay in node_modules: they are loaded only on the paths that
+// need them.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['dist/src/cli/index.js'],
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['pino', 'execa', 'undici', 'p-retry'],
+  // commander is CommonJS: its require() calls need a require in an ES module.
+  banner: { js: "import { createRequire as __mirrorsyncCreateRequire } from 'node:module'; const require = __mirrorsyncCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
