@@ -126,7 +126,7 @@ function httpEndpoint(http: string | undefined): { host: string; port: number } 
 }
 
 function stopped(timeout: AbortSignal, timeoutMs: number): Failure {
-  return { kind: 'timeout', message: timeout.aborted ? `no answer within ${timeoutMs} ms` : 'probe stopped' };
+  return timeout.aborted ? { kind: 'timeout', message: `no answer within ${timeoutMs} ms` } : { kind: 'stopped', message: 'probe stopped before it ended' };
 }
 
 function unmeasured(error: string): LatencyResult {

@@ -70,6 +70,7 @@ const FAILURE_WORDS: Record<ProbeFailureKind, string> = {
   'trace-garbage': 'trace unreadable',
   empty: 'refused: empty module',
   'http-error': 'trace unreadable',
+  stopped: 'not probed',
 };
 
 /** Orders sources for a sync: usable first, fresh before stale, then priority, then latency. */

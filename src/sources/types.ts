@@ -13,7 +13,8 @@ export type ProbeFailureKind =
   | 'trace-missing' // the configured trace file does not exist on the source
   | 'trace-garbage' // the trace exists but no date could be read from it
   | 'empty' // the module's listing holds nothing but '.'
-  | 'http-error'; // a non-2xx answer, too many redirects, a body over the cap
+  | 'http-error' // a non-2xx answer, too many redirects, a body over the cap
+  | 'stopped'; // the caller stopped the probe (its answer was no longer needed): says nothing of the source
 
 export interface ProbeResult {
   readonly name: string;

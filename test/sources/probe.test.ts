@@ -56,7 +56,7 @@ describe('probeSource deadlines', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const result = await probeSource(source('stall', { url: stall.url }), probeConfig([], { trace: TRACE, timeoutMs: 5000 }), { signal: controller.signal });
-    assert.deepEqual(result.failure, { kind: 'timeout', message: 'probe stopped' });
+    assert.deepEqual(result.failure, { kind: 'stopped', message: 'probe stopped before it ended' });
     assert.ok(result.durationMs < 500, `took ${result.durationMs} ms`);
   });
 
@@ -118,7 +118,7 @@ describe('probeAll', () => {
     assert.ok(elapsed < 1500, `took ${elapsed} ms`);
     assert.deepEqual(seen, ['master', 'slow']);
     assert.equal(results[1]?.failure, null);
-    assert.deepEqual(results[0]?.failure, { kind: 'timeout', message: 'probe stopped' });
+    assert.deepEqual(results[0]?.failure, { kind: 'stopped', message: 'probe stopped before it ended' });
     assert.deepEqual(rsyncChildren([daemon.pid]), []);
   });
 });

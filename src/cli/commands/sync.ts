@@ -94,9 +94,9 @@ function summarize(status: RunStatus, logger: Logger): void {
 }
 
 async function writeMetrics(path: string, report: SyncReport, started: number, logger: Logger): Promise<void> {
-  const probed = new Map(report.probes.map((probe) => [probe.name, probe]));
+  // A probe stopped early (the master already said "nothing new") tells nothing of its source.
   const sources = (report.ranking?.sources ?? [])
-    .filter((row) => probed.get(row.name)?.failure?.message !== 'probe stopped')
+    .filter((row) => row.verdict !== 'stopped')
     .map((row) => ({ name: row.name, up: row.reachable, lagSeconds: row.lagSeconds }));
   try {
     await writeMetricsFile(path, renderMetrics({ status: report.status, sources, durationSeconds: (Date.now() - started) / 1000 }));
