@@ -1,5 +1,6 @@
 import type { RunStatus } from '../report/status-file.js';
 import { formatDuration } from '../util/duration.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 export interface StatusVerdict {
   readonly healthy: boolean;
@@ -11,7 +12,7 @@ export interface StatusVerdict {
  * Healthy means the last run synced or found nothing to do, within maxAge. A run still in
  * progress is judged by the last success before it, unless its process is gone.
  */
-export function judgeStatus(status: RunStatus, maxAgeSeconds: number, now: Date, isAlive: (pid: number) => boolean = processAlive): StatusVerdict {
+export function judgeStatus(status: RunStatus, maxAgeSeconds: number, now: Date, isAlive: (pid: number) => boolean = isProcessAlive): StatusVerdict {
   const age = (iso: string | null) => (iso === null ? Number.POSITIVE_INFINITY : (now.getTime() - Date.parse(iso)) / 1000);
   const tooOld = (iso: string | null, what: string): StatusVerdict =>
     age(iso) <= maxAgeSeconds
@@ -27,15 +28,6 @@ export function judgeStatus(status: RunStatus, maxAgeSeconds: number, now: Date,
     case 'failed':
     case 'interrupted':
       return { healthy: false, problem: `last run ${status.result}: ${status.error?.message ?? 'no reason recorded'}` };
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /**
  * A temp name next to `path`: same folder (so rename is atomic), dot-prefixed and ending in
@@ -74,17 +75,8 @@ export async function removeStaleTemps(path: string): Promise<void> {
     const match = TEMP_NAME.exec(name);
     if (match === null || match[1] !== base) continue;
     const pid = Number(match[2]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || isProcessAlive(pid)) continue;
     await rm(join(dir, name), { force: true }).catch(() => undefined);
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /** A process that has the lock file open, as far as /proc lets us see. */
 export interface LockHolder {
@@ -16,15 +17,6 @@ export function readStartTime(pid: number): string | undefined {
     return fields[19];
   } catch {
     return undefined;
-  }
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

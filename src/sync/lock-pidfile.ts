@@ -1,6 +1,7 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { describeError, MirrorsyncError } from '../errors.js';
-import { isProcessAlive, readStartTime } from './lock-holders.js';
+import { readStartTime } from './lock-holders.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /** A file younger than this with no PID yet is being written by its creator, not stale. */
 const FRESH_EMPTY_FILE_MS = 5_000;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../command-config.js';
 import { MirrorsyncError } from '../../errors.js';
 import { renderRsyncdConf } from '../../ops/rsyncd-conf.js';
 import type { CliContext } from '../context.js';
@@ -12,12 +12,7 @@ export interface RsyncdConfOptions {
 
 /** Prints an rsyncd.conf serving the target read-only, fit for whoever runs this (root or not). */
 export async function rsyncdConfCommand(options: RsyncdConfOptions, context: CliContext): Promise<number> {
-  const config = await loadConfig({
-    ...(options.config === undefined ? {} : { file: options.config }),
-    ...(options.target === undefined ? {} : { target: options.target }),
-    env: context.env,
-    cwd: context.cwd,
-  });
+  const config = await loadCommandConfig(options, context);
   if (config.target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
   const root = process.getuid?.() === 0;
   context.stdout.write(

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { RSYNC_DEFAULTS } from '../../config/defaults.js';
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../command-config.js';
 import type { Config } from '../../config/types.js';
 import { MirrorsyncError } from '../../errors.js';
 import { renderKubernetes } from '../../ops/schedule-kubernetes.js';
@@ -41,7 +41,7 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
     );
     return 0;
   }
-  const config = await loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: context.env, cwd: context.cwd });
+  const config = await loadCommandConfig({ config: options.config }, context);
   if (config.target === undefined) {
     throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file}; the scheduled sync reads it from there`);
   }
@@ -66,7 +66,7 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
 // one, the defaults do.
 async function loadOptionalConfig(options: ScheduleOptions, context: CliContext): Promise<Config | undefined> {
   try {
-    return await loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: context.env, cwd: context.cwd });
+    return await loadCommandConfig({ config: options.config }, context);
   } catch (error) {
     if (options.config === undefined && error instanceof MirrorsyncError && error.code === 'config.notFound') return undefined;
     throw error;

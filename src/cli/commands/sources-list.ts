@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../command-config.js';
 import { redactUrl } from '../../sources/address.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../table.js';
@@ -9,7 +9,7 @@ export interface SourcesListOptions {
 }
 
 export async function sourcesListCommand(options: SourcesListOptions, context: CliContext): Promise<number> {
-  const config = await loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: context.env, cwd: context.cwd });
+  const config = await loadCommandConfig({ config: options.config }, context);
   const sources = config.sources.map((source) => ({
     name: source.name,
     url: source.url === undefined ? null : redactUrl(source.url),

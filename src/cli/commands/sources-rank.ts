@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../command-config.js';
 import { MirrorsyncError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readHistory, summarizeHistory } from '../../report/history.js';
@@ -18,12 +18,7 @@ export interface SourcesRankOptions {
 }
 
 export async function sourcesRankCommand(options: SourcesRankOptions, context: CliContext, logger: Logger): Promise<number> {
-  const config = await loadConfig({
-    ...(options.config === undefined ? {} : { file: options.config }),
-    ...(options.target === undefined ? {} : { target: options.target }),
-    env: context.env,
-    cwd: context.cwd,
-  });
+  const config = await loadCommandConfig(options, context);
   const now = new Date();
   const [local, history, probes] = await Promise.all([
     config.target === undefined ? Promise.resolve(undefined) : probeLocal(config.target, config.trace),

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../command-config.js';
 import { MirrorsyncError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { inspectStatus, statusPath } from '../../report/status-file.js';
@@ -30,12 +30,7 @@ export async function statusCommand(options: StatusOptions, context: CliContext,
 
 async function resolveTarget(options: StatusOptions, context: CliContext): Promise<string> {
   try {
-    const config = await loadConfig({
-      ...(options.config === undefined ? {} : { file: options.config }),
-      ...(options.target === undefined ? {} : { target: options.target }),
-      env: context.env,
-      cwd: context.cwd,
-    });
+    const config = await loadCommandConfig(options, context);
     if (config.target !== undefined) return config.target;
   } catch (error) {
     // A monitoring host may have only the mirror, not its config: --target alone is enough.

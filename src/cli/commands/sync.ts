@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../command-config.js';
 import { MirrorsyncError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { runHooks } from '../../report/hooks.js';
@@ -26,12 +26,7 @@ export interface SyncOptions {
 }
 
 export async function syncCommand(options: SyncOptions, context: CliContext, logger: Logger): Promise<number> {
-  const config = await loadConfig({
-    ...(options.config === undefined ? {} : { file: options.config }),
-    ...(options.target === undefined ? {} : { target: options.target }),
-    env: context.env,
-    cwd: context.cwd,
-  });
+  const config = await loadCommandConfig(options, context);
   const target = config.target;
   if (target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
   const full = options.full === true;
