@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { emptyStats, foldStatsLine, type RsyncStats } from './rsync-stats.js';
+import { watchForStall } from './stall-watch.js';
 
 export interface RsyncRunOptions {
   readonly binary: string;
@@ -11,6 +12,8 @@ export interface RsyncRunOptions {
   readonly signal: AbortSignal;
   /** Wall-clock limit of the pass; the whole process group is killed after it. */
   readonly maxDurationMs: number;
+  /** The pass is stopped when its processes read nothing from anywhere for this long. */
+  readonly stallTimeoutMs?: number;
   /** Grace between SIGTERM and SIGKILL. */
   readonly killGraceMs?: number;
   readonly onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
@@ -23,12 +26,15 @@ export interface RsyncRunResult {
   readonly stderrLines: readonly string[];
   readonly stats: RsyncStats;
   readonly killedByWatchdog: boolean;
+  /** Stopped because nothing arrived for stallTimeoutMs. */
+  readonly stalled: boolean;
   readonly canceled: boolean;
   readonly durationMs: number;
   readonly pid: number | undefined;
 }
 
 const STDERR_LINES_KEPT = 200;
+const STALL_KILL_GRACE_MS = 300;
 
 /**
  * Runs one rsync pass, never through a shell, streaming its output line by line (a million-file
@@ -40,6 +46,7 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
   const stats = emptyStats();
   const stderrLines: string[] = [];
   let killedByWatchdog = false;
+  let stalled = false;
   let canceled = false;
 
   // execa's types accept no fd number for stdio[3+], but it hands one to child_process unchanged:
@@ -68,20 +75,33 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     }
   };
   let graceTimer: NodeJS.Timeout | undefined;
-  const stop = () => {
+  // A stalled or overdue pass gets a short grace: its receiver may sit in poll() trying to tell a
+  // dead sender goodbye, and nothing it could still do is worth waiting for.
+  const stop = (graceMs: number) => {
     killGroup('SIGTERM');
-    graceTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5000);
+    graceTimer ??= setTimeout(() => killGroup('SIGKILL'), graceMs);
   };
   const onAbort = () => {
     canceled = true;
-    stop();
+    stop(options.killGraceMs ?? 5000);
   };
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   const watchdog = setTimeout(() => {
     killedByWatchdog = true;
-    stop();
+    stop(STALL_KILL_GRACE_MS);
   }, options.maxDurationMs);
+  const stallWatch =
+    pid === undefined || options.stallTimeoutMs === undefined
+      ? undefined
+      : watchForStall({
+          pid,
+          idleMs: options.stallTimeoutMs,
+          onStall: () => {
+            stalled = true;
+            stop(STALL_KILL_GRACE_MS);
+          },
+        });
 
   const readLines = async (from: 'stdout' | 'stderr') => {
     for await (const line of subprocess.iterable({ from })) {
@@ -102,12 +122,14 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
       stderrLines,
       stats,
       killedByWatchdog,
+      stalled,
       canceled,
       durationMs: performance.now() - started,
       pid,
     };
   } finally {
     clearTimeout(watchdog);
+    stallWatch?.stop();
     if (graceTimer) clearTimeout(graceTimer);
     options.signal.removeEventListener('abort', onAbort);
     // Leave no member of the group behind, whatever ended the pass.

@@ -59,7 +59,7 @@ export async function attemptSource(source: SourceConfig, attemptNumber: number,
   for (const kind of kinds) {
     const run = await runPass(kind, source, address, password.password, context);
     addStats(total, run.stats);
-    const outcome = classify(run);
+    const outcome = classify(run, context.config.rsync.timeoutSeconds);
     lastExit = run.exitCode;
     context.logger.info(
       { source: source.name, pass: kind, exitCode: run.exitCode, bytesReceived: run.stats.bytesReceived, files: run.stats.filesTransferred, seconds: Math.round(run.durationMs) / 1000 },
@@ -109,6 +109,7 @@ async function runPass(
     ...(context.lockFd === undefined ? {} : { lockFd: context.lockFd }),
     signal: context.signal,
     maxDurationMs: config.rsync.maxDurationSeconds * 1000,
+    stallTimeoutMs: config.rsync.timeoutSeconds * 1000,
     onLine: (stream, line) => {
       const { text, progress } = stream === 'stdout' ? splitProgress(line) : { text: [line], progress: undefined };
       if (progress !== undefined) context.onProgress?.(source.name, progress);
@@ -119,7 +120,10 @@ async function runPass(
   return result;
 }
 
-function classify(run: RsyncRunResult): RsyncOutcome {
+function classify(run: RsyncRunResult, stallSeconds: number): RsyncOutcome {
+  if (run.stalled && !run.canceled) {
+    return { class: 'transient', exitCode: run.exitCode, reason: `the source stopped sending: nothing arrived for ${stallSeconds} s` };
+  }
   return classifyRsyncExit({ exitCode: run.exitCode, signal: run.signal, stderrLines: run.stderrLines, killedByWatchdog: run.killedByWatchdog, canceled: run.canceled });
 }
 

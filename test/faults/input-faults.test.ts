@@ -105,7 +105,11 @@ describe('credentials never leak', { concurrency: true }, () => {
     outputs.push(['sync from a daemon that dies', died]);
     assert.notEqual(died.code, 0, 'the daemon was killed after the run ended: nothing was tested');
 
-    await assertNoSecret(SECRET, outputs, [...(await filesUnder(join(net.target, '.mirrorsync'))), logFile, metrics]);
+    const stateFiles = await filesUnder(join(net.target, '.mirrorsync'));
+    for (const name of ['status.json', 'history.json', 'last-run.log', 'trace']) {
+      assert.ok(stateFiles.some((file) => file.endsWith(`/.mirrorsync/${name}`)), `no ${name} to search`);
+    }
+    await assertNoSecret(SECRET, outputs, [...stateFiles, logFile, metrics]);
     await assertNoSecret(encodeURIComponent(SECRET), outputs, await filesUnder(join(net.target, '.mirrorsync')));
   });
 

@@ -38,6 +38,7 @@ describe('faults of the mirrorsync process', { concurrency: true }, () => {
     await cli.done;
 
     const orphans = rsyncProcesses(net.target);
+    assert.ok(orphans.size > 0, 'no rsync outlived the killed mirrorsync: nothing to test');
     const killedAt = performance.now();
     // While any rsync of the killed run lives, the lock must be held: there is never a second writer.
     let orphanLivedMs = 0;
@@ -73,6 +74,7 @@ describe('faults of the mirrorsync process', { concurrency: true }, () => {
     }
     t.diagnostic(`${orphans.size} rsync processes orphaned; seen alive ${Math.round(orphanLivedMs)} ms after the kill; reruns locked out: ${lockedOut}`);
     assert.equal(violation, undefined, violation);
+    assert.ok(lockedOut >= 1, 'no rerun met the lock the orphaned rsync holds');
     assert.ok(rerun !== undefined);
     assert.equal(rerun.code, 0, rerun.stderr);
     const status = JSON.parse(rerun.stdout) as Status;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { buildNetwork, makeTree, type Network, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
 import { runCli, startCli } from '../support/cli.js';
 import { bytesUnder, copyTree, digestDiff, mirrorDigest, publish, readStatus, v1Tree, V2, waitFor, type Status } from './support.js';
@@ -11,7 +11,7 @@ import { bytesUnder, copyTree, digestDiff, mirrorDigest, publish, readStatus, v1
  * Two daemons serving the same tree (so either can finish what the other started), a mirror
  * that equals it, then a master publication of `addedFiles` x 4 KiB to transfer.
  */
-async function twoSourcesOverOneTree(t: Parameters<typeof useLab>[0], options: { addedFiles: number; bwlimitKBps: number; rsync?: Record<string, unknown> }) {
+async function twoSourcesOverOneTree(t: TestContext, options: { addedFiles: number; bwlimitKBps: number; rsync?: Record<string, unknown> }) {
   const lab = await useLab(t);
   const tree = lab.path('trees', 'shared');
   await makeTree(tree, v1Tree(100));
@@ -78,15 +78,13 @@ describe('faults during a transfer', { concurrency: true }, () => {
 
     const fromAlt = status.tried[1]?.bytesReceived ?? 0;
     const total = receivedBeforeKill + status.bytesReceived;
-    t.diagnostic(`published ${added} B; master delivered ${receivedBeforeKill} B before the kill; alt sent ${fromAlt} B; total ${total} B = ${(total / added).toFixed(2)}x`);
+    t.diagnostic(`published ${added} B; master delivered ${receivedBeforeKill} B before the kill (its tried entry says ${status.tried[0]?.bytesReceived ?? '?'}); alt sent ${fromAlt} B; total ${total} B = ${(total / added).toFixed(2)}x`);
     assert.ok(total <= 1.3 * added, `the transfer restarted: ${total} B received for ${added} B published`);
     // What the master delivered was kept: alt sent about the rest, not the whole publication again.
     assert.ok(fromAlt <= (added - receivedBeforeKill) * 1.3 + 64 * 1024, `alt re-sent what was already there: ${fromAlt} B`);
   });
 
-  test('a daemon that stalls mid-transfer is left within rsync.timeoutSeconds, and the next source completes', {
-    todo: 'bug: rsync --timeout never fires on a frozen sender (the client generator\'s keepalive writes succeed), so the pass waits for maxDurationSeconds',
-  }, async (t) => {
+  test('a daemon that stalls mid-transfer is left within rsync.timeoutSeconds, and the next source completes', async (t) => {
     const timeoutSeconds = 3;
     // retries 0: one attempt per source, so the bound is one timeout, not one per attempt.
     const { net, tree, before, bytesBefore } = await twoSourcesOverOneTree(t, { addedFiles: 300, bwlimitKBps: 300, rsync: { timeoutSeconds, retries: 0 } });
@@ -98,7 +96,8 @@ describe('faults during a transfer', { concurrency: true }, () => {
     assert.ok(leftAfterMs <= (timeoutSeconds + 2) * 1000, `still on the stalled source ${Math.round(leftAfterMs)} ms after the freeze`);
     assert.equal(result.code, 0, result.stderr);
     const status = JSON.parse(result.stdout) as Status;
-    assert.deepEqual(status.tried.map((entry) => [entry.name, entry.exitCode]), [['master', 30], ['alt', 0]]);
+    assert.deepEqual(status.tried.map((entry) => entry.name), ['master', 'alt']);
+    assert.match(status.tried[0]?.error ?? '', /stopped sending: nothing arrived for 3 s/);
     assert.equal(status.source, 'alt');
     const after = await mirrorDigest(net.target);
     assert.deepEqual(after, await treeDigest(tree));
@@ -107,12 +106,14 @@ describe('faults during a transfer', { concurrency: true }, () => {
 
   test('a daemon that stalls mid-transfer is stopped by the pass time limit (maxDurationSeconds), and the next source completes', async (t) => {
     const maxDurationSeconds = 4;
-    const { net, tree, before, bytesBefore } = await twoSourcesOverOneTree(t, { addedFiles: 300, bwlimitKBps: 300, rsync: { timeoutSeconds: 3, retries: 0, maxDurationSeconds } });
+    const { net, tree, before, bytesBefore } = await twoSourcesOverOneTree(t, { addedFiles: 300, bwlimitKBps: 300, rsync: { timeoutSeconds: 60, retries: 0, maxDurationSeconds } });
     const cli = startCli(['sync', '--config', net.configPath, '--json']);
     await waitFor('the first 200 KB to arrive', async () => (await bytesUnder(net.target)) - bytesBefore >= 200 * 1024);
-    const leftAfterMs = await freezeUntilAltConnects(net, (maxDurationSeconds + 6) * 1000);
+    const leftAfterMs = await freezeUntilAltConnects(net, (maxDurationSeconds + 10) * 1000);
     const result = await cli.done;
     t.diagnostic(`left the frozen master ${Math.round(leftAfterMs)} ms after the freeze (pass limit ${maxDurationSeconds} s)`);
+    // The watchdog sends SIGTERM, then SIGKILL after a short grace: rsync's receiver, left behind by
+    // its parent, may sit in poll() holding the output pipes.
     assert.ok(leftAfterMs <= (maxDurationSeconds + 2) * 1000, `still on the stalled source ${Math.round(leftAfterMs)} ms after the freeze`);
     assert.equal(result.code, 0, result.stderr);
     const status = JSON.parse(result.stdout) as Status;
