@@ -8,7 +8,7 @@ import { validateConfig } from './validate.js';
 export interface LoadConfigOptions {
   /** From --config; relative to `cwd`. */
   readonly file?: string;
-  /** From --target; relative to `cwd`; replaces the file's `target`. */
+  /** From --target; replaces the file's `target`. Must be absolute, like the file's: a mirror's path is never guessed from where a command happened to run. */
   readonly target?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
@@ -38,8 +38,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     });
   }
   const duplicates = parsed.duplicateKeys.map((path) => `${path}: duplicate key (JSON keeps only the last one)`);
-  const target = options.target === undefined ? undefined : resolve(cwd, options.target);
-  const result = validateConfig(parsed.value, file, target === undefined ? {} : { target });
+  const result = validateConfig(parsed.value, file, options.target === undefined ? {} : { target: options.target });
   const problems = [...duplicates, ...('errors' in result ? result.errors : [])];
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;

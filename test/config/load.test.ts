@@ -127,10 +127,10 @@ describe('which file is read', () => {
 });
 
 describe('--target', () => {
-  test('replaces the file target; a relative one is taken from cwd', async () => {
+  test('replaces the file target; a relative one is refused, never taken from cwd', async () => {
     const cwd = await folder('target', { 'sources.json': docText() });
     assert.equal((await loadConfig({ cwd, env: {}, target: '/data/mirror/' })).target, '/data/mirror');
-    assert.equal((await loadConfig({ cwd, env: {}, target: 'tree' })).target, join(cwd, 'tree'));
+    await assert.rejects(loadConfig({ cwd, env: {}, target: 'tree' }), (error: Error & { code?: string }) => error.code === 'config.invalid' && /--target: .*absolute/.test(error.message));
     assert.equal((await loadConfig({ cwd, env: {} })).target, '/srv/mirror/test');
   });
 
