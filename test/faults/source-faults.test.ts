@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { buildNetwork, HOUR_MS, makeTree, startTraceHttpServer, TRACE_PATH, treeDigest, useLab, writeTrace, type HttpMode, type Lab } from '../lab/index.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
-import { copyTree, digestDiff, mirrorDigest, patchConfig, publish, readStatus, rssKiB, V1, v1Tree, V2, type Status } from './support.js';
+import { copyTree, digestDiff, mirrorDigest, patchConfig, publish, readStatus, rssKiB, sentFiles, V1, v1Tree, V2, type Status } from './support.js';
 
 const PROBE_TIMEOUT_MS = 1500; // buildNetwork's probe.timeoutMs
 // Node's start, loading the config, writing status.json: on a busy 2-core machine, with the suite's other cases running.
@@ -16,14 +16,6 @@ async function mirroredTree(lab: Lab, name: string, files = 60): Promise<string>
   await makeTree(tree, v1Tree(files));
   await copyTree(tree, lab.path('mirror'));
   return tree;
-}
-
-/** Files a daemon sent, from its transfer log. */
-function sentFiles(log: string): string[] {
-  return log
-    .split('\n')
-    .map((line) => / send \S+ \[[^\]]*\] \S+ \([^)]*\) (\S+) \d+/.exec(line)?.[1])
-    .filter((path): path is string => path !== undefined);
 }
 
 interface RankRow {

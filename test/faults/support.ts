@@ -56,6 +56,14 @@ export async function publish(tree: string, spec: { folder: string; files: numbe
   return spec.files * spec.bytesPerFile;
 }
 
+/** Files a daemon sent, from its transfer log ("send ... <path> <bytes>"). */
+export function sentFiles(log: string): string[] {
+  return log
+    .split('\n')
+    .map((line) => / send \S+ \[[^\]]*\] \S+ \([^)]*\) (\S+) \d+/.exec(line)?.[1])
+    .filter((path): path is string => path !== undefined);
+}
+
 /** Sum of the sizes of the regular files under dir (partial dirs included), skipping top-level names. */
 export async function bytesUnder(dir: string, skip: readonly string[] = ['.mirrorsync']): Promise<number> {
   let total = 0;
