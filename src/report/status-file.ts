@@ -2,7 +2,7 @@
  * `<target>/.mirrorsync/status.json`: the last run, written atomically when a run starts and
  * when it ends. Types and the pure start/finish steps live in run-status.ts.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorsyncError, describeError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -62,7 +62,12 @@ export async function writeStatus(target: string, status: RunStatus): Promise<vo
   const path = statusPath(target);
   try {
     await mkdir(stateDir(target), { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`, 0o644);
+    await writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`, 0o644).catch(async (error: unknown) => {
+      // A full disk leaves no room for a second copy; the status must still say what happened,
+      // so rewrite it in place (truncating first frees its blocks).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      await writeFile(path, `${JSON.stringify(status)}\n`, { mode: 0o644 });
+    });
   } catch (error) {
     throw new MirrorsyncError('sync.local', `cannot write ${path}: ${describeError(error)}`, { cause: error, details: { path } });
   }

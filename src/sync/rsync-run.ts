@@ -85,6 +85,9 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     canceled = true;
     stop(options.killGraceMs ?? 5000);
   };
+  // Once the main rsync has exited, a receiver it left behind (stopped or failed passes) may sit in
+  // poll() holding our pipes open; nothing it could do now matters, so end the group at once.
+  subprocess.once('exit', () => killGroup('SIGKILL'));
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   const watchdog = setTimeout(() => {

@@ -89,7 +89,8 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     }
     return result;
   } finally {
-    await runLog.close();
+    // The log must not mask how the passes ended: on a full disk its own close fails too.
+    await runLog.close().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not write last-run.log'));
   }
 }
 
