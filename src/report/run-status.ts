@@ -43,6 +43,8 @@ export interface RunStatus {
   readonly host?: string;
   readonly version?: string;
   readonly durationSeconds?: number;
+  /** Set when a pass stopped at the --max-delete cap; kept until a run syncs. */
+  readonly maxDeleteStop?: { readonly freshness: string | null; readonly identity: string | null; readonly maxDelete: number };
 }
 
 export interface RunStart {
@@ -76,6 +78,7 @@ export function startRunStatus(previous: RunStatus | null, init: RunStart): RunS
     lastSuccessAt: previous === null ? null : lastSuccessOf(previous),
     error: null,
     ...(died === undefined ? {} : { previousRunDied: died }),
+    ...(previous?.maxDeleteStop === undefined ? {} : { maxDeleteStop: previous.maxDeleteStop }),
     ...(init.host === undefined ? {} : { host: init.host }),
     ...(init.version === undefined ? {} : { version: init.version }),
   };
@@ -92,11 +95,13 @@ export interface RunEnd {
   readonly freshness?: Date | null | undefined;
   readonly lagSeconds?: number | null | undefined;
   readonly error?: { readonly code: string; readonly message: string } | null | undefined;
+  readonly maxDeleteStop?: RunStatus['maxDeleteStop'];
 }
 
 /** The status written when a run ends: no pid any more, and a new lastSuccessAt on synced or noop. */
 export function finishRunStatus(running: RunStatus, end: RunEnd): RunStatus {
-  const { pid: _pid, ...rest } = running;
+  const { pid: _pid, maxDeleteStop: carried, ...rest } = running;
+  const maxDeleteStop = end.result === 'synced' ? undefined : (end.maxDeleteStop ?? carried);
   const endedAt = end.endedAt.toISOString();
   const succeeded = end.result === 'synced' || end.result === 'noop';
   const durationMs = end.endedAt.getTime() - Date.parse(running.startedAt);
@@ -113,6 +118,7 @@ export function finishRunStatus(running: RunStatus, end: RunEnd): RunStatus {
     lastSuccessAt: succeeded ? endedAt : running.lastSuccessAt,
     error: end.error ?? null,
     ...(Number.isFinite(durationMs) ? { durationSeconds: Math.max(0, durationMs) / 1000 } : {}),
+    ...(maxDeleteStop === undefined ? {} : { maxDeleteStop }),
   };
 }
 

@@ -16,6 +16,7 @@ import type { PassProgress } from './progress.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
 import { assessSources, noneUsableError, readLocalState } from './assess.js';
+import { maxDeleteStopFor, repeatsMaxDeleteStop } from './max-delete-guard.js';
 import { maxDeleteFor } from './rsync-args.js';
 import type { PassesResult } from './run-passes.js';
 import { checkTarget } from './target-safety.js';
@@ -74,6 +75,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   let ranking: Ranking | null = null;
   let probes: readonly ProbeResult[] = [];
   let passes: PassesResult | undefined;
+  let maxDelete: number | undefined;
   try {
     const { local, mode } = state;
     status = { ...status, mode };
@@ -89,6 +91,13 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     const candidates = assessment.candidates;
 
     const localCount = local.empty ? 0 : await countEntries(target, [STATE_DIR]);
+    maxDelete = maxDeleteFor(localCount, config.rsync.maxDeleteFraction);
+    if (repeatsMaxDeleteStop(status.maxDeleteStop, ranking.newest, maxDelete)) {
+      throw new MirrorsyncError(
+        'sync.maxDelete',
+        `the last run already stopped at the --max-delete limit (${maxDelete}) for this same publication; trying again would delete another ${maxDelete} entries. Check the upstream tree; to accept its deletions, raise rsync.maxDeleteFraction for one run`,
+      );
+    }
     // execa and p-retry load only when a pass runs: the no-op path, the common one, never pays for them.
     const { runPasses } = await import('./run-passes.js');
     passes = await runPasses({
@@ -97,7 +106,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       ranking,
       candidates,
       probes,
-      maxDelete: maxDeleteFor(localCount, config.rsync.maxDeleteFraction),
+      maxDelete,
       lockFd: lock.fd,
     });
     const after = await probeLocal(target, config.trace);
@@ -123,6 +132,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       tried,
       bytesReceived: tried.reduce((sum, entry) => sum + (entry.bytesReceived ?? 0), 0),
       error: { code: failure.code, message: redactCredentials(failure.message) },
+      ...(failure.code === 'sync.maxDelete' && maxDelete !== undefined ? { maxDeleteStop: maxDeleteStopFor(ranking?.newest ?? null, maxDelete) } : {}),
     }).catch((writeError: unknown) => {
       logger.error({ err: describeError(writeError) }, 'could not write status.json');
       return { status, ranking, probes };

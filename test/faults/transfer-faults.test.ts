@@ -125,7 +125,7 @@ describe('faults during a transfer', { concurrency: true }, () => {
     assertNothingLost(before, after, [TRACE_PATH]);
   });
 
-  test('--max-delete: a master that deletes half its files stops at the cap, keeps the old trace, and the next run is no no-op', async (t) => {
+  test('--max-delete: a master that deletes half its files stops at the cap, keeps the old trace; the next run deletes nothing more until the cap is raised', async (t) => {
     const lab = await useLab(t);
     const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, tree: v1Tree(200, { bytesPerFile: 256 }) }] });
     const first = await runCli(['sync', '--config', net.configPath]);
@@ -155,6 +155,15 @@ describe('faults during a transfer', { concurrency: true }, () => {
     const next = await runCli(['sync', '--config', net.configPath, '--json']);
     assert.notEqual((JSON.parse(next.stdout) as Status).result, 'noop', 'the next run took the interrupted publication for done');
     assert.equal(next.code, 1, next.stderr);
+    assert.match(next.stderr, /already stopped at the --max-delete limit/);
+    assert.deepEqual(await mirrorDigest(net.target), after, 'a second run took another bite out of the mirror');
+
+    // The operator checked upstream and accepts its deletions for one run.
+    await net.reconfigure({ rsync: { maxDeleteFraction: 1 } });
+    const accepted = await runCli(['sync', '--config', net.configPath, '--json']);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.deepEqual(await mirrorDigest(net.target), await treeDigest(master));
+    assert.equal((JSON.parse(accepted.stdout) as Status & { maxDeleteStop?: unknown }).maxDeleteStop, undefined);
   });
 
   test('disk full during a transfer: exit 74 with no failover, and the files already there intact', async (t) => {
