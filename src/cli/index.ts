@@ -30,7 +30,7 @@ try {
   });
 } catch (error) {
   if (error instanceof MirrorsyncError) {
-    process.stderr.write(`mirrorsync: ${error.message}\n`);
+    if (error.details['alreadyShown'] !== true) process.stderr.write(`mirrorsync: ${error.message}\n`);
     status = exitCodeFor(error.code);
   } else {
     process.stderr.write(`mirrorsync: internal error: ${describeError(error)}\n${error instanceof Error ? (error.stack ?? '') : ''}\n`);

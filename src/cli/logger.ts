@@ -4,7 +4,10 @@ import type { Logger as PinoLogger } from 'pino';
 import { LEVEL_VALUES, type Logger, type LogFn, type LogLevel } from '../log.js';
 
 export interface LoggerOptions {
+  /** Threshold of the log file (and of stderr unless stderrLevel says otherwise). */
   readonly level: LogLevel;
+  /** A higher threshold for stderr alone (--quiet keeps warnings and errors there, not in the file). */
+  readonly stderrLevel?: LogLevel;
   /** Where human-facing log lines go (stderr). */
   readonly stderr: NodeJS.WriteStream | NodeJS.WritableStream;
   /** Pretty lines instead of JSON on stderr (a terminal). */
@@ -15,6 +18,8 @@ export interface LoggerOptions {
 
 export interface CliLogger {
   readonly logger: Logger;
+  /** Called before each line reaches stderr, e.g. to erase a progress line drawn there. */
+  beforeStderrWrite: (() => void) | undefined;
   reopen(): void;
   close(): void;
 }
@@ -32,15 +37,21 @@ export function createCliLogger(options: LoggerOptions): CliLogger {
     if (options.file !== undefined) fileFd = openSync(options.file, 'a', 0o640);
   };
   openFile();
+  const stderrThreshold = LEVEL_VALUES[options.stderrLevel ?? options.level];
+  // Without a file, records under the stderr threshold go nowhere: do not even format them.
+  const level = options.file === undefined ? (options.stderrLevel ?? options.level) : options.level;
   const destination = {
     write(line: string): void {
-      options.stderr.write(options.pretty ? prettyLine(line) : line);
+      if (recordLevel(line) >= stderrThreshold) {
+        cliLogger.beforeStderrWrite?.();
+        options.stderr.write(options.pretty ? prettyLine(line) : line);
+      }
       if (fileFd !== undefined) writeSync(fileFd, line);
     },
   };
-  const logger = lazyPino(options.level, destination);
-  return {
-    logger,
+  const cliLogger: CliLogger = {
+    logger: lazyPino(level, destination),
+    beforeStderrWrite: undefined,
     reopen() {
       if (fileFd !== undefined) closeSync(fileFd);
       openFile();
@@ -50,6 +61,11 @@ export function createCliLogger(options: LoggerOptions): CliLogger {
       fileFd = undefined;
     },
   };
+  return cliLogger;
+}
+
+function recordLevel(line: string): number {
+  return Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? LEVEL_VALUES.fatal);
 }
 
 const METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MirrorsyncError } from '../errors.js';
-import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { LEVEL_VALUES, LOG_LEVELS, type LogLevel } from '../log.js';
 import { parseDuration } from '../util/duration.js';
 import type { CliContext } from './context.js';
 import { createCliLogger, type CliLogger } from './logger.js';
@@ -36,8 +36,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
 
   const run = (name: string, action: (options: never, logger: CliLogger) => Promise<number>) =>
     async (options: CommonOptions) => {
+      const level = options.logLevel ?? 'info';
       const cliLogger = createCliLogger({
-        level: options.quiet === true && options.logLevel === 'info' ? 'warn' : (options.logLevel ?? 'info'),
+        level,
+        // --quiet quiets the terminal (and cron's mail), not the log file.
+        ...(options.quiet === true && LEVEL_VALUES[level] < LEVEL_VALUES.warn ? { stderrLevel: 'warn' as const } : {}),
         stderr: context.stderr,
         pretty: context.stderrIsTTY,
         ...(options.logFile === undefined ? {} : { file: options.logFile }),
@@ -65,7 +68,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       .option('-n, --dry-run', 'print the plan and the exact rsync command; change nothing')
       .addOption(jsonOption())
       .option('--metrics-file <path>', 'write Prometheus metrics here (node_exporter textfile collector)'),
-  ).action(run('sync', async (options, logger) => (await import('./commands/sync.js')).syncCommand(options, context, logger.logger)));
+  ).action(run('sync', async (options, logger) => (await import('./commands/sync.js')).syncCommand(options, context, logger)));
 
   const sources = program.command('sources').description('inspect the configured sources');
   logOptions(
@@ -115,7 +118,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     if (error instanceof CommanderError) {
       // --help and --version end with 0; help shown because a command was missing is a usage error.
       if (error.exitCode === 0) return 0;
-      throw new MirrorsyncError('usage.invalid', error.message.replace(/^error: /, ''), { cause: error });
+      // commander has already printed the problem (and the hint to --help) on stderr.
+      throw new MirrorsyncError('usage.invalid', error.message.replace(/^error: /, ''), { cause: error, details: { alreadyShown: true } });
     }
     throw error;
   }

@@ -116,7 +116,7 @@ export async function buildNetwork(lab: Lab, spec: NetworkSpec): Promise<Network
           ...(spec.trace === null ? {} : { trace: spec.trace ?? TRACE_PATH }),
           sources: entries,
           rsync: { timeoutSeconds: 5, connectTimeoutSeconds: 2, retries: 1, retryDelaySeconds: 0, ...overrides.rsync },
-          probe: { timeoutMs: 1500, samples: 1, ...overrides.probe },
+          probe: { timeoutMs: 3000, samples: 1, ...overrides.probe },
         },
         null,
         2,

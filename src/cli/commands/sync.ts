@@ -8,6 +8,7 @@ import type { RequestedMode } from '../../sync/plan.js';
 import type { PassProgress } from '../../sync/progress.js';
 import { runSync, SyncFailure, type SyncReport } from '../../sync/run-sync.js';
 import type { CliContext } from '../context.js';
+import type { CliLogger } from '../logger.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { createProgressLine } from '../progress-line.js';
 import { rankingJson, renderRanking } from '../render-ranking.js';
@@ -25,7 +26,8 @@ export interface SyncOptions {
   readonly quiet?: boolean;
 }
 
-export async function syncCommand(options: SyncOptions, context: CliContext, logger: Logger): Promise<number> {
+export async function syncCommand(options: SyncOptions, context: CliContext, cliLogger: CliLogger): Promise<number> {
+  const { logger } = cliLogger;
   const config = await loadCommandConfig(options, context);
   const target = config.target;
   if (target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
@@ -50,6 +52,8 @@ export async function syncCommand(options: SyncOptions, context: CliContext, log
   let exitCode = 0;
   // A progress line only for a person watching: a terminal, and neither --quiet nor --json.
   const progress = context.stdoutIsTTY && options.quiet !== true && options.json !== true ? createProgressLine(context.stdout) : undefined;
+  // A log line must not be glued to the progress line: erase it first; the next update redraws it.
+  if (progress !== undefined) cliLogger.beforeStderrWrite = () => progress.clear();
   try {
     report = await runSync({
       config,
