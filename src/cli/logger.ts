@@ -53,8 +53,20 @@ export function createCliLogger(options: LoggerOptions): CliLogger {
     logger: lazyPino(level, destination),
     beforeStderrWrite: undefined,
     reopen() {
+      if (options.file === undefined) return;
+      // Open the new file before closing the old: a failed open (its folder gone, say) must not
+      // kill a sync mid-run, nor leave a closed descriptor number for another file to take.
+      let next: number;
+      try {
+        next = openSync(options.file, 'a', 0o640);
+      } catch (error) {
+        options.stderr.write(`mirrorsync: cannot reopen the log file ${options.file}: ${error instanceof Error ? error.message : String(error)}; logging to stderr only\n`);
+        if (fileFd !== undefined) closeSync(fileFd);
+        fileFd = undefined;
+        return;
+      }
       if (fileFd !== undefined) closeSync(fileFd);
-      openFile();
+      fileFd = next;
     },
     close() {
       if (fileFd !== undefined) closeSync(fileFd);

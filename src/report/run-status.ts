@@ -44,7 +44,7 @@ export interface RunStatus {
   readonly version?: string;
   readonly durationSeconds?: number;
   /** Set when a pass stopped at the --max-delete cap; kept until a run syncs. */
-  readonly maxDeleteStop?: { readonly freshness: string | null; readonly identity: string | null; readonly maxDelete: number };
+  readonly maxDeleteStop?: { readonly freshness: string | null; readonly identity: string | null; readonly maxDelete: number; readonly fraction: number };
 }
 
 export interface RunStart {

@@ -17,8 +17,19 @@ export interface LocalProbe {
 const OWN_FOLDER = '.mirrorsync';
 const TRACE_MAX_BYTES = 64 * 1024;
 
+export interface LocalProbeOptions {
+  readonly now?: Date;
+  /**
+   * Without a trace, take the freshness recorded by the last completed sync (`.mirrorsync/trace`)
+   * when there is one: the tree's own mtimes also move when an interrupted pass stages files, and
+   * would make a half-synced mirror look newer than its source.
+   */
+  readonly preferRecorded?: boolean;
+}
+
 /** Reads the local copy's freshness the way sources are read: its trace, else its newest top-level mtime. */
-export async function probeLocal(target: string, trace: string | undefined, now: Date = new Date()): Promise<LocalProbe> {
+export async function probeLocal(target: string, trace: string | undefined, options: LocalProbeOptions = {}): Promise<LocalProbe> {
+  const now = options.now ?? new Date();
   let names: string[];
   try {
     names = (await readdir(target)).filter((name) => name !== OWN_FOLDER);
@@ -29,6 +40,10 @@ export async function probeLocal(target: string, trace: string | undefined, now:
   const empty = names.length === 0;
   if (trace !== undefined) return { exists: true, empty, ...(await readLocalTrace(join(target, trace), now)) };
   if (empty) return { exists: true, empty, freshness: null };
+  if (options.preferRecorded === true) {
+    const recorded = await readLocalTrace(join(target, OWN_FOLDER, 'trace'), now);
+    if (recorded.freshness !== null) return { exists: true, empty, freshness: recorded.freshness };
+  }
   try {
     const times = await Promise.all(names.map(async (name) => (await lstat(join(target, name))).mtimeMs));
     // rsync lists whole seconds; so do we, or a local copy would look newer than its source.

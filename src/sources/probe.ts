@@ -76,21 +76,6 @@ export async function probeAll(config: Config, options: ProbeAllOptions = {}): P
   );
 }
 
-/**
- * Checks a source's rsync module itself (its probe may have gone over HTTP): null when its trace
- * reads (or, without a trace, its listing is not empty), else why it must not be synced from.
- */
-export async function verifyOverRsync(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<string | null> {
-  const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
-  if (address === undefined || 'error' in address) return 'no usable rsync url';
-  const timeout = AbortSignal.timeout(config.probe.timeoutMs);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-  const { http: _overHttp, ...overRsync } = source;
-  const read = await readFreshness(overRsync, address, config, signal, options.now ?? new Date());
-  if (!('failure' in read)) return null;
-  return read.failure.kind === 'timeout' && timeout.aborted ? `no answer within ${config.probe.timeoutMs} ms` : read.failure.message;
-}
-
 async function readFreshness(source: SourceConfig, address: RsyncAddress | undefined, config: Config, signal: AbortSignal, now: Date): Promise<FreshnessRead> {
   if (config.trace !== undefined && source.http !== undefined) {
     return toFreshness(await fetchTraceOverHttp(source.http, config.trace, { signal }), now);

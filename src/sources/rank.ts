@@ -73,7 +73,7 @@ const FAILURE_WORDS: Record<ProbeFailureKind, string> = {
   stopped: 'not probed',
 };
 
-/** Orders sources for a sync: usable first, fresh before stale, then priority, then latency. */
+/** Orders sources for a sync: usable first, fresh before stale, then priority, then recent failures, then latency. */
 export function rankSources(input: RankInput): Ranking {
   const probes = new Map(input.probes.map((probe) => [probe.name, probe]));
   const newest = newestFreshness(input.probes);
@@ -166,8 +166,8 @@ function compareRows(a: RankedSource, b: RankedSource, mode: SyncMode): number {
     Number(b.usable) - Number(a.usable) ||
     Number(b.fresh) - Number(a.fresh) ||
     (mode === 'initial' ? Number(a.master) - Number(b.master) : 0) ||
-    Number(a.recentFailures > 0) - Number(b.recentFailures > 0) ||
     a.priority - b.priority ||
+    Number(a.recentFailures > 0) - Number(b.recentFailures > 0) ||
     compareLatency(a.latencyMs, b.latencyMs) ||
     a.name.localeCompare(b.name)
   );

@@ -1,6 +1,7 @@
 import type { Config } from '../config/types.js';
 import { MirrorsyncError } from '../errors.js';
 import { readHistory, summarizeHistory } from '../report/history.js';
+import { readStatus } from '../report/status-file.js';
 import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import { rankSources, type Ranking, type SyncMode } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
@@ -13,8 +14,11 @@ export interface LocalState {
 }
 
 export async function readLocalState(config: Config, target: string, requested: RequestedMode): Promise<LocalState> {
-  const local = await probeLocal(target, config.trace);
-  return { local, mode: resolveMode(requested, local.empty) };
+  const [local, previous] = await Promise.all([probeLocal(target, config.trace, { preferRecorded: true }), readStatus(target)]);
+  // A bootstrap that was interrupted left files but no trace and no success: still a bootstrap,
+  // so the master stays last and the catch-up pass still runs.
+  const bootstrapping = local.empty || (local.freshness === null && (previous?.lastSuccessAt ?? null) === null);
+  return { local, mode: resolveMode(requested, bootstrapping) };
 }
 
 export interface Assessment {

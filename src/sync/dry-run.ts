@@ -37,7 +37,8 @@ export async function planDryRun(input: {
   const commands: string[][] = [];
   if (source !== undefined && address !== undefined && !('error' in address)) {
     const usesPassword = address.password !== undefined || source.passwordFile !== undefined;
-    const kinds: RsyncPassPlan['kind'][] = [input.full ? 'verify' : 'bulk', ...(config.trace === undefined ? [] : (['trace'] as const))];
+    // The trace first (into .mirrorsync/incoming, moved into the tree once the bulk pass is done).
+    const kinds: RsyncPassPlan['kind'][] = [...(config.trace === undefined ? [] : (['trace'] as const)), input.full ? 'verify' : 'bulk'];
     for (const kind of kinds) {
       commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false }).map(redactUrl)]);
     }

@@ -39,6 +39,7 @@ class AttemptFailed extends Error {
  */
 export async function syncWithFailover<T>(options: FailoverOptions<T>): Promise<FailoverResult<T>> {
   const tried: TriedSource[] = [];
+  let refusedAll = true;
   for (const source of options.sources) {
     let attempts = 0;
     let bytesReceived = 0;
@@ -68,13 +69,20 @@ export async function syncWithFailover<T>(options: FailoverOptions<T>): Promise<
       return { source, value, tried };
     } catch (error) {
       const outcome = outcomeOf(error);
-      if (outcome === undefined) throw error;
+      if (outcome === undefined) {
+        // Stopped between attempts (a signal during the backoff): the source was tried all the same.
+        if (attempts > 0) tried.push({ name: source, exitCode: null, error: 'interrupted', attempts, bytesReceived });
+        throw error instanceof MirrorsyncError ? withTried(error, tried) : error;
+      }
       tried.push({ name: source, exitCode: outcome.exitCode, error: outcome.reason, attempts, bytesReceived });
+      refusedAll &&= outcome.refused === true;
       const stop = stopError(outcome, tried, options.signal);
       if (stop) throw stop;
     }
   }
   const summary = tried.map((entry) => `${entry.name}: ${entry.error ?? 'failed'}`).join('; ');
+  // Sources refused by a safety check before anything changed were never usable after all.
+  if (refusedAll) throw new MirrorsyncError('sources.noneUsable', `no usable source (${summary})`, { details: { tried } });
   throw new MirrorsyncError('sync.failed', `every usable source failed (${summary})`, { details: { tried } });
 }
 
@@ -88,12 +96,17 @@ function stopError(outcome: RsyncOutcome, tried: readonly TriedSource[], signal:
   const details = { tried };
   switch (outcome.class) {
     case 'interrupted':
-      return signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', outcome.reason, { details });
+      return withTried(signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', outcome.reason), tried);
     case 'local':
       return new MirrorsyncError('sync.local', `the local side failed, so no other source can help: ${outcome.reason}`, { details });
     case 'maxDelete':
       return new MirrorsyncError('sync.maxDelete', `stopped at the --max-delete limit (no failover: the next source would delete the same files): ${outcome.reason}`, { details });
     default:
-      return signal.aborted ? (signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', 'interrupted', { details })) : undefined;
+      return signal.aborted ? withTried(signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', 'interrupted'), tried) : undefined;
   }
+}
+
+// status.json lists every source tried, interrupted runs included.
+function withTried(error: MirrorsyncError, tried: readonly TriedSource[]): MirrorsyncError {
+  return new MirrorsyncError(error.code, error.message, { cause: error, details: { ...error.details, tried } });
 }

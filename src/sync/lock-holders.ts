@@ -45,6 +45,17 @@ export function findLockHolder(lockPath: string, recordedPid: number | undefined
   return undefined;
 }
 
+/**
+ * An rsync that still has the lock file open: a writer left by a mirrorsync that was killed.
+ * Only our rsync children get the lock's descriptor, so in PID-file mode (no flock(1)) such a
+ * process means the tree is still being written, whatever the PID file says.
+ */
+export function findSurvivingWriter(lockPath: string): LockHolder | undefined {
+  return findOpeners(lockPath)
+    .map((opener) => describe(opener.pid))
+    .find((holder) => holder.command === 'rsync');
+}
+
 function describe(pid: number): LockHolder {
   try {
     return { pid, command: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() };

@@ -4,7 +4,7 @@ import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describeError, MirrorsyncError } from '../errors.js';
-import { findLockHolder, parseRecordedPid } from './lock-holders.js';
+import { findLockHolder, findSurvivingWriter, parseRecordedPid } from './lock-holders.js';
 import { acquirePidFile } from './lock-pidfile.js';
 
 /** A lock this process holds until release(). */
@@ -34,6 +34,16 @@ export interface AcquireLockOptions {
  * Throws MirrorsyncError 'lock.held' (naming the holder's PID) or 'lock.failed'.
  */
 export async function acquireLock(lockPath: string, options: AcquireLockOptions = {}): Promise<HeldLock> {
+  try {
+    return await tryLock(lockPath, options);
+  } catch (error) {
+    // Held, but nobody holds it any more: its last holder ended in between. Try once more.
+    if (!(error instanceof MirrorsyncError && error.code === 'lock.held' && error.details['pid'] === null)) throw error;
+    return tryLock(lockPath, options);
+  }
+}
+
+async function tryLock(lockPath: string, options: AcquireLockOptions): Promise<HeldLock> {
   const handle = await openLockFile(lockPath);
   let outcome: FlockOutcome;
   try {
@@ -99,6 +109,10 @@ function runFlock(binary: string, fd: number): Promise<FlockOutcome> {
 
 async function acquireWithPidFile(lockPath: string, handle: FileHandle): Promise<HeldLock> {
   try {
+    const writer = findSurvivingWriter(lockPath);
+    if (writer !== undefined) {
+      throw new MirrorsyncError('lock.held', `another sync holds the lock ${lockPath} (PID ${writer.pid}, an rsync still writing)`, { details: { pid: writer.pid, command: writer.command } });
+    }
     const pidFile = await acquirePidFile(`${lockPath}.pid`);
     // The lock file stays open so that callers pass a descriptor to children whatever the kind.
     return heldLock(lockPath, 'pidfile', handle, () => pidFile.release());

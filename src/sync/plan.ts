@@ -2,8 +2,8 @@ import type { SyncMode } from '../sources/rank.js';
 
 export type RequestedMode = 'auto' | SyncMode;
 
-/** `auto` bootstraps (initial) when the target has nothing in it yet, else keeps it current. */
-export function resolveMode(requested: RequestedMode, targetEmpty: boolean): SyncMode {
+/** `auto` bootstraps (initial) while the mirror has never been complete, else keeps it current. */
+export function resolveMode(requested: RequestedMode, bootstrapping: boolean): SyncMode {
   if (requested !== 'auto') return requested;
-  return targetEmpty ? 'initial' : 'incremental';
+  return bootstrapping ? 'initial' : 'incremental';
 }

@@ -12,6 +12,8 @@ export interface RsyncOutcome {
   readonly reason: string;
   /** rsync met an I/O error on the sender and deleted nothing: the mirror is not equal to the source. */
   readonly deletionsSkipped?: boolean;
+  /** Refused by a safety check before anything was changed (no trace, older than local...). */
+  readonly refused?: boolean;
 }
 
 export interface RsyncEnd {

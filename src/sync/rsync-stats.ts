@@ -37,5 +37,6 @@ export function addStats(total: RsyncStats, more: RsyncStats): void {
   total.bytesSent += more.bytesSent;
   total.filesTransferred += more.filesTransferred;
   total.deletedFiles += more.deletedFiles;
-  total.fileCount = more.fileCount ?? total.fileCount;
+  // The largest file list seen is the tree's: a trace pass lists one file.
+  if (more.fileCount !== null && (total.fileCount === null || more.fileCount > total.fileCount)) total.fileCount = more.fileCount;
 }

@@ -4,7 +4,7 @@ import { openRunLog, redactCredentials } from '../report/run-log.js';
 import type { TriedSource } from '../report/status-file.js';
 import { compareFreshness } from '../sources/freshness.js';
 import type { Ranking, RankedSource, SyncMode } from '../sources/rank.js';
-import type { ProbeResult } from '../sources/types.js';
+import type { Freshness, ProbeResult } from '../sources/types.js';
 import type { FailoverResult } from './failover.js';
 import type { SyncRequest } from './run-sync.js';
 import { maxDeleteFor } from './rsync-args.js';
@@ -20,6 +20,7 @@ export interface PassesInput {
   readonly probes: readonly ProbeResult[];
   readonly maxDelete: number;
   readonly lockFd: number;
+  readonly localFreshness: Freshness | null;
 }
 
 export interface PassesResult {
@@ -41,7 +42,6 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
   // p-retry is loaded only when a pass is about to run: the no-op path never pays for it.
   const { syncWithFailover } = await import('./failover.js');
   const runLog = await openRunLog(request.target, { redact: redactCredentials });
-  const viaHttp = new Set(input.probes.filter((probe) => probe.via === 'http').map((probe) => probe.name));
   const context: PassContext = {
     config,
     target: request.target,
@@ -51,7 +51,7 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     writeLog: (line) => runLog.write(line),
     maxDelete: undefined,
     full: request.full,
-    verifyFirst: (source) => viaHttp.has(source.name),
+    localFreshness: input.localFreshness,
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
   };
   const byName = new Map(config.sources.map((source) => [source.name, source]));
@@ -81,8 +81,12 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
         addStats(result.stats, level.value.stats);
         result.durationMs += level.value.durationMs;
       } catch (error) {
-        // The tree is a complete copy of the bulk source's publication; the next run catches up.
+        // The tree is a complete copy of the bulk source's publication; the next run catches up
+        // after a source failure. A local failure, a --max-delete stop or an interrupt is the run's.
         if (error instanceof MirrorsyncError && Array.isArray(error.details['tried'])) result.tried.push(...(error.details['tried'] as TriedSource[]));
+        if (!(error instanceof MirrorsyncError) || error.code !== 'sync.failed') {
+          throw error instanceof MirrorsyncError ? new MirrorsyncError(error.code, error.message, { cause: error, details: { ...error.details, tried: result.tried } }) : error;
+        }
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'catch-up pass failed; the mirror holds the bulk source\'s publication');
         if (request.signal.aborted) throw error;
       }

@@ -15,7 +15,7 @@ import { acquireLock, type HeldLock } from './lock.js';
 import type { PassProgress } from './progress.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
-import { assessSources, noneUsableError, readLocalState } from './assess.js';
+import { assessSources, noneUsableError, readLocalState, type LocalState } from './assess.js';
 import { maxDeleteStopFor, repeatsMaxDeleteStop } from './max-delete-guard.js';
 import { maxDeleteFor } from './rsync-args.js';
 import type { PassesResult } from './run-passes.js';
@@ -59,10 +59,14 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   const startedAt = new Date();
   // Probing needs nothing the lock protects and is most of a no-op run, so it starts while the
   // lock is being taken; when the lock is held, the probes are stopped before anything is written.
-  const state = await readLocalState(config, target, request.mode);
+  let state = await readLocalState(config, target, request.mode);
   const stopProbes = new AbortController();
-  const assessing = assessSources({ config, target, state, full: request.full, pinned: request.source, signal: AbortSignal.any([request.signal, stopProbes.signal]) });
-  assessing.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
+  const assess = (signal: AbortSignal) => {
+    const promise = assessSources({ config, target, state, full: request.full, pinned: request.source, signal });
+    promise.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
+    return promise;
+  };
+  let assessing = assess(AbortSignal.any([request.signal, stopProbes.signal]));
   let lock: HeldLock;
   try {
     lock = await acquireLock(join(stateDir(target), 'lock'));
@@ -70,6 +74,14 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     stopProbes.abort();
     await assessing.catch(() => undefined);
     throw error;
+  }
+  // Another run may have finished between that first look and the lock: judge from what is there now.
+  const locked = await readLocalState(config, target, request.mode);
+  if (!sameLocalState(state, locked)) {
+    stopProbes.abort();
+    await assessing.catch(() => undefined);
+    state = locked;
+    assessing = assess(request.signal);
   }
   let status = startRunStatus(await readStatus(target), { mode: 'incremental', startedAt, pid: process.pid, host: hostname(), version: request.version });
   let ranking: Ranking | null = null;
@@ -96,10 +108,10 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
 
     const localCount = local.empty ? 0 : await countEntries(target, [STATE_DIR]);
     maxDelete = maxDeleteFor(localCount, config.rsync.maxDeleteFraction);
-    if (repeatsMaxDeleteStop(status.maxDeleteStop, ranking.newest, maxDelete)) {
+    if (repeatsMaxDeleteStop(status.maxDeleteStop, ranking.newest, config.rsync.maxDeleteFraction)) {
       throw new MirrorsyncError(
         'sync.maxDelete',
-        `the last run already stopped at the --max-delete limit (${maxDelete}) for this same publication; trying again would delete another ${maxDelete} entries. Check the upstream tree; to accept its deletions, raise rsync.maxDeleteFraction for one run`,
+        `the last run already stopped at the --max-delete limit (${status.maxDeleteStop?.maxDelete ?? maxDelete} entries) for this same publication; trying again would delete more. Check the upstream tree; to accept its deletions, raise rsync.maxDeleteFraction (now ${config.rsync.maxDeleteFraction}) for one run`,
       );
     }
     // execa and p-retry load only when a pass runs: the no-op path, the common one, never pays for them.
@@ -112,6 +124,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       probes,
       maxDelete,
       lockFd: lock.fd,
+      localFreshness: local.freshness,
     });
     const after = await probeLocal(target, config.trace);
     await writeMirrorTrace(target, { freshness: after.freshness?.at ?? null, syncedAt: new Date(), source: passes.source });
@@ -136,7 +149,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       tried,
       bytesReceived: tried.reduce((sum, entry) => sum + (entry.bytesReceived ?? 0), 0),
       error: { code: failure.code, message: redactCredentials(failure.message) },
-      ...(failure.code === 'sync.maxDelete' && maxDelete !== undefined ? { maxDeleteStop: maxDeleteStopFor(ranking?.newest ?? null, maxDelete) } : {}),
+      ...(failure.code === 'sync.maxDelete' && maxDelete !== undefined ? { maxDeleteStop: maxDeleteStopFor(ranking?.newest ?? null, maxDelete, config.rsync.maxDeleteFraction) } : {}),
     }).catch((writeError: unknown) => {
       logger.error({ err: describeError(writeError) }, 'could not write status.json');
       return { status, ranking, probes };
@@ -154,14 +167,20 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   async function finish(end: RunEnd): Promise<SyncReport> {
     status = finishRunStatus(status, end);
     await writeStatus(target, status);
-    await recordHistory(target, status, passes, end.endedAt);
+    // History only orders future runs: failing to keep it must not fail this one.
+    await recordHistory(target, status, passes, end.endedAt).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'could not update history.json'));
     return { status, ranking, probes };
   }
 }
 
+// Where the run stopped on our side (disk full, --max-delete, a signal), the source it was on did
+// nothing wrong: that last entry is not held against it.
+const NOT_THE_SOURCES_FAULT = new Set(['sync.local', 'sync.maxDelete', 'interrupted.sigint', 'interrupted.sigterm']);
+
 async function recordHistory(target: string, status: RunStatus, passes: PassesResult | undefined, now: Date): Promise<void> {
-  if (status.tried.length === 0) return;
-  const entries: OutcomeEntry[] = status.tried.map((entry) => ({
+  const tried = status.error !== null && NOT_THE_SOURCES_FAULT.has(status.error.code) ? status.tried.slice(0, -1) : status.tried;
+  if (tried.length === 0) return;
+  const entries: OutcomeEntry[] = tried.map((entry) => ({
     source: entry.name,
     ok: entry.error === null,
     bytesReceived: entry.bytesReceived,
@@ -177,6 +196,11 @@ function lagOf(local: LocalProbe, ranking: Ranking): number | null {
 }
 
 
+
+function sameLocalState(a: LocalState, b: LocalState): boolean {
+  const freshness = (state: LocalState) => (state.local.freshness === null ? null : `${state.local.freshness.at.toISOString()} ${state.local.freshness.identity ?? ''}`);
+  return a.mode === b.mode && a.local.empty === b.local.empty && freshness(a) === freshness(b);
+}
 
 function assertTargetSafe(target: string): void {
   const verdict = checkTarget(target);

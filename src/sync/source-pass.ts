@@ -1,8 +1,9 @@
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import type { Freshness } from '../sources/types.js';
 import { formatRsyncUrl, parseRsyncAddress, redactUrl, type RsyncAddress } from '../sources/address.js';
 import { readSourcePassword } from '../sources/password.js';
-import { verifyOverRsync } from '../sources/probe.js';
+import { checkStagedTrace, installStagedTrace, prepareStaging, stagingDir, type StagedTrace } from './staged-trace.js';
 import type { AttemptResult } from './failover.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
 import { classifyRsyncExit, type RsyncOutcome } from './rsync-exit.js';
@@ -21,8 +22,8 @@ export interface PassContext {
   readonly maxDelete: number | undefined;
   /** Verifying pass: --checksum, and run even when nothing is new. */
   readonly full: boolean;
-  /** Re-check the source over rsync before the first pass (its probe went over HTTP). */
-  readonly verifyFirst: (source: SourceConfig) => boolean;
+  /** The local copy's freshness before the run: a source whose trace is older is refused. */
+  readonly localFreshness: Freshness | null;
   readonly onProgress?: (source: string, progress: PassProgress) => void;
 }
 
@@ -32,42 +33,70 @@ export interface SourcePassValue {
 }
 
 /**
- * One attempt at one source: a safety check when the probe could not vouch for the rsync module,
- * the bulk pass (everything but the trace), then the trace pass, so a tree whose trace is new is a
- * tree whose sync completed.
+ * One attempt at one source. With a trace configured, the source's trace is fetched first, into
+ * `.mirrorsync/incoming/`: a source without it, with garbage in it, or older than the local copy
+ * is refused before any deletion. Then the bulk pass (everything but the trace), and only then
+ * the fetched trace is moved into the tree. Because a master writes its trace last, a trace read
+ * before the bulk pass never claims more than the tree that pass brought: a publication that lands
+ * mid-run is picked up by the next run instead of being announced over a half-synced tree.
  */
 export async function attemptSource(source: SourceConfig, attemptNumber: number, context: PassContext): Promise<AttemptResult<SourcePassValue>> {
-  const refuse = (reason: string): AttemptResult<SourcePassValue> => ({ ok: false, bytesReceived: 0, outcome: { class: 'permanent', exitCode: null, reason } });
   const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
   if (address === undefined || 'error' in address) return refuse('no usable rsync url');
   const password = await readSourcePassword(address, source);
   if ('error' in password) return refuse(password.error);
 
-  if (attemptNumber === 1 && context.verifyFirst(source)) {
-    const check = await verifyOverRsync(source, context.config, { signal: context.signal });
-    if (check !== null) {
-      if (context.signal.aborted) return { ok: false, bytesReceived: 0, outcome: { class: 'interrupted', exitCode: null, reason: 'interrupted' } };
-      return refuse(`refused before any deletion: ${check}`);
-    }
-  }
-
   const started = performance.now();
   const total = emptyStats();
-  const kinds: Array<RsyncPassPlan['kind']> = [context.full ? 'verify' : 'bulk'];
-  if (context.config.trace !== undefined) kinds.push('trace');
-  let lastExit: number | null = 0;
-  for (const kind of kinds) {
+  const pass = async (kind: RsyncPassPlan['kind']): Promise<RsyncOutcome> => {
     const run = await runPass(kind, source, address, password.password, context);
     addStats(total, run.stats);
     const outcome = classify(run, context.config.rsync.timeoutSeconds);
-    lastExit = run.exitCode;
     context.logger.info(
       { source: source.name, pass: kind, exitCode: run.exitCode, bytesReceived: run.stats.bytesReceived, files: run.stats.filesTransferred, seconds: Math.round(run.durationMs) / 1000 },
       `${kind} pass from ${source.name}: ${outcome.class === 'success' ? 'done' : outcome.reason}`,
     );
-    if (outcome.class !== 'success') return { ok: false, outcome, bytesReceived: total.bytesReceived };
+    return outcome;
+  };
+  const failed = (outcome: RsyncOutcome): AttemptResult<SourcePassValue> => ({ ok: false, outcome, bytesReceived: total.bytesReceived });
+
+  let staged: StagedTrace | undefined;
+  if (context.config.trace !== undefined) {
+    try {
+      await prepareStaging(context.target, context.config.trace);
+    } catch (error) {
+      return failed({ class: 'local', exitCode: null, reason: `cannot prepare ${stagingDir(context.target)}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    const fetched = await pass('trace');
+    if (fetched.class !== 'success') return failed(missingTraceIsRefusal(fetched, context.config.trace));
+    const checked = await checkStagedTrace(context);
+    if ('refusal' in checked) return failed(refusal(checked.refusal));
+    staged = checked;
   }
-  return { ok: true, exitCode: lastExit, bytesReceived: total.bytesReceived, value: { stats: total, durationMs: performance.now() - started } };
+  const bulk = await pass(context.full ? 'verify' : 'bulk');
+  if (bulk.class !== 'success') return failed(bulk);
+  if (staged !== undefined) {
+    try {
+      await installStagedTrace(staged, context);
+    } catch (error) {
+      return failed({ class: 'local', exitCode: null, reason: `cannot put the trace in place: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  return { ok: true, exitCode: 0, bytesReceived: total.bytesReceived, value: { stats: total, durationMs: performance.now() - started } };
+}
+
+function refusal(reason: string): RsyncOutcome {
+  return { class: 'permanent', exitCode: null, reason: `refused before any deletion: ${reason}`, refused: true };
+}
+
+function refuse(reason: string): AttemptResult<SourcePassValue> {
+  return { ok: false, bytesReceived: 0, outcome: { class: 'permanent', exitCode: null, reason } };
+}
+
+// rsync exits 23 when the file named as its source does not exist: the source lacks the trace.
+function missingTraceIsRefusal(outcome: RsyncOutcome, trace: string): RsyncOutcome {
+  const missing = outcome.exitCode === 23 && outcome.class !== 'local';
+  return missing ? refusal(`the source has no ${trace}`) : outcome;
 }
 
 /** The exact arguments of one pass; shared with --dry-run so it prints what would run. */
@@ -81,7 +110,7 @@ export function buildPassArgs(
   return buildRsyncArgs({
     kind,
     sourceUrl: formatRsyncUrl(address),
-    target: options.target,
+    target: kind === 'trace' ? stagingDir(options.target) : options.target,
     ...(config.trace === undefined ? {} : { trace: config.trace }),
     ...(options.maxDelete === undefined || kind === 'trace' ? {} : { maxDelete: options.maxDelete }),
     extraArgs: config.rsync.args,

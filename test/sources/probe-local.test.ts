@@ -31,7 +31,7 @@ describe('probeLocal', () => {
     const dir = await scratch(t);
     await mkdir(join(dir, 'zzz'));
     await writeFile(join(dir, 'zzz', 'timestamp.html'), '<pre>2022-05-18 15:25 GMT / 9.6 / 9.6 / aa / bb</pre>');
-    const local = await probeLocal(dir, 'zzz/timestamp.html', new Date('2024-01-01T00:00:00Z'));
+    const local = await probeLocal(dir, 'zzz/timestamp.html', { now: new Date('2024-01-01T00:00:00Z') });
     assert.equal(local.exists, true);
     assert.equal(local.empty, false);
     assert.equal(local.freshness?.at.toISOString(), '2022-05-18T15:25:00.000Z');

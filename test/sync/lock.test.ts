@@ -236,6 +236,28 @@ describe('acquireLock', () => {
       await assert.rejects(readFile(`${lockPath}.pid`), { code: 'ENOENT' });
     });
 
+    test('an rsync that still writes (its mirrorsync killed, the PID file stale) keeps the lock', async () => {
+      lockPath = freshLockPath();
+      const lock = await acquireLock(lockPath, options);
+      heldLocks.add(lock);
+      // A stand-in named rsync, holding the lock's descriptor as mirrorsync's rsync children do.
+      const fakeRsync = join(dirname(lockPath), 'rsync');
+      await writeFile(fakeRsync, await readFile('/bin/sleep'));
+      await chmod(fakeRsync, 0o755);
+      const writer = start(fakeRsync, ['30'], { stdio: ['ignore', 'ignore', 'ignore', lock.fd] });
+      await lock.release();
+      // Its mirrorsync is gone: the PID file names a dead process.
+      await writeFile(`${lockPath}.pid`, '999999999 1\n');
+      const { pid, message } = await expectHeld(lockPath, options);
+      assert.equal(pid, writer.pid);
+      assert.match(message, /an rsync still writing/);
+      writer.kill('SIGKILL');
+      await exited(writer);
+      const next = await acquireLock(lockPath, options);
+      heldLocks.add(next);
+      assert.equal(next.kind, 'pidfile');
+    });
+
     test('a live holder with the recorded start time keeps the lock', async () => {
       lockPath = freshLockPath();
       const holder = start('sleep', ['30']);

@@ -3,8 +3,8 @@ import { MirrorsyncError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readHistory, summarizeHistory } from '../../report/history.js';
 import { probeAll } from '../../sources/probe.js';
-import { probeLocal } from '../../sources/probe-local.js';
 import { rankSources } from '../../sources/rank.js';
+import { readLocalState } from '../../sync/assess.js';
 import { resolveMode, type RequestedMode } from '../../sync/plan.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,8 +20,8 @@ export interface SourcesRankOptions {
 export async function sourcesRankCommand(options: SourcesRankOptions, context: CliContext, logger: Logger): Promise<number> {
   const config = await loadCommandConfig(options, context);
   const now = new Date();
-  const [local, history, probes] = await Promise.all([
-    config.target === undefined ? Promise.resolve(undefined) : probeLocal(config.target, config.trace),
+  const [state, history, probes] = await Promise.all([
+    config.target === undefined ? Promise.resolve(undefined) : readLocalState(config, config.target, options.mode),
     config.target === undefined ? Promise.resolve(null) : readHistory(config.target),
     probeAll(config, { signal: context.signal, now }),
   ]);
@@ -30,8 +30,9 @@ export async function sourcesRankCommand(options: SourcesRankOptions, context: C
   const ranking = rankSources({
     config,
     probes,
-    local: { freshness: local?.freshness ?? null },
-    mode: resolveMode(options.mode, local === undefined || local.empty),
+    local: { freshness: state?.local.freshness ?? null },
+    // Without a target there is no local copy: a bootstrap, unless the command line says otherwise.
+    mode: state?.mode ?? resolveMode(options.mode, true),
     ...(history === null ? {} : { history: summarizeHistory(history, now) }),
   });
   context.stdout.write(options.json === true ? `${JSON.stringify(rankingJson(ranking), null, 2)}\n` : renderRanking(ranking));
