@@ -5,8 +5,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 fail() { echo "mirrorsync setup: $*" >&2; exit 1; }
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || fail "Node.js is not installed; install Node.js 20 or newer."
-[ "$node_major" -ge 20 ] || fail "Node.js $node_major is too old; mirrorsync needs Node.js 20 or newer."
+node_ok=$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 20 || (a === 20 && b >= 18)' 2>/dev/null) \
+  || fail "Node.js is not installed; install Node.js 20.18 or newer."
+[ "$node_ok" = true ] || fail "Node.js $(node --version) is too old; mirrorsync needs Node.js 20.18 or newer (undici 7 does)."
+
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "mirrorsync setup: installing node_modules (npm ci)" >&2
