@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { assertUsable, onDispose, type Lab } from './lab.js';
+import { listenOnLoopback } from './ports.js';
 
 /** How the server misbehaves; 'normal' serves the file or body plainly. */
 export type HttpMode = 'normal' | 'slow' | 'endless' | 'huge' | 'hang' | 'redirect-loop' | 'redirect-file' | 'status-500';
@@ -140,13 +141,7 @@ export async function startTraceHttpServer(lab: Lab, options: TraceHttpOptions =
     socket.on('close', () => sockets.delete(socket));
   });
   server.unref();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('HTTP server has no TCP address');
-  port = address.port;
+  port = await listenOnLoopback(server, 'HTTP server');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

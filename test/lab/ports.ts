@@ -26,3 +26,14 @@ export function freePort(): Promise<number> {
 export function closedPort(): Promise<number> {
   return bindAndRelease();
 }
+
+/** Starts a server on a free port of 127.0.0.1 and returns the port. */
+export async function listenOnLoopback(server: import('node:net').Server, what: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`${what} has no TCP address`);
+  return address.port;
+}

@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { assertUsable, onDispose, type Lab } from './lab.js';
+import { listenOnLoopback } from './ports.js';
 
 export interface StallServer {
   port: number;
@@ -22,12 +23,7 @@ export async function startStallServer(lab: Lab): Promise<StallServer> {
     socket.on('close', () => sockets.delete(socket));
   });
   server.unref();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('stall server has no TCP address');
+  const listeningPort = await listenOnLoopback(server, 'stall server');
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= new Promise<void>((resolve) => {
@@ -37,8 +33,8 @@ export async function startStallServer(lab: Lab): Promise<StallServer> {
     }));
   const unregister = onDispose(lab, stop);
   return {
-    port: address.port,
-    url: `rsync://127.0.0.1:${address.port}/sage/`,
+    port: listeningPort,
+    url: `rsync://127.0.0.1:${listeningPort}/sage/`,
     connections: () => accepted,
     stop,
   };
