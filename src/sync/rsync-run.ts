@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { emptyStats, foldStatsLine, type RsyncStats } from './rsync-stats.js';
+import { emptyStats, foldErrorLine, foldStatsLine, type RsyncStats } from './rsync-stats.js';
 import { watchForStall } from './stall-watch.js';
 
 export interface RsyncRunOptions {
@@ -110,6 +110,7 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     for await (const line of subprocess.iterable({ from })) {
       if (from === 'stdout') foldStatsLine(stats, line);
       else {
+        foldErrorLine(stats, line);
         stderrLines.push(line);
         if (stderrLines.length > STDERR_LINES_KEPT) stderrLines.shift();
       }

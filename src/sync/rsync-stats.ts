@@ -31,6 +31,16 @@ export function foldStatsLine(stats: RsyncStats, line: string): void {
   }
 }
 
+/**
+ * A pass that fails prints no --stats, but rsync's last words often say how much had arrived:
+ * "connection unexpectedly closed (506039 bytes received so far) [receiver]". Failover waste is
+ * measured with it.
+ */
+export function foldErrorLine(stats: RsyncStats, line: string): void {
+  const received = /\((\d+) bytes received so far\)/.exec(line)?.[1];
+  if (received !== undefined) stats.bytesReceived = Math.max(stats.bytesReceived, Number(received));
+}
+
 /** Adds one pass's figures into a running total (several passes, several sources). */
 export function addStats(total: RsyncStats, more: RsyncStats): void {
   total.bytesReceived += more.bytesReceived;

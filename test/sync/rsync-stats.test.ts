@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { addStats, emptyStats, foldErrorLine, foldStatsLine } from '../../src/sync/rsync-stats.js';
+import { parseProgress, splitProgress } from '../../src/sync/progress.js';
+
+test('--stats lines fold into figures; other lines are ignored', () => {
+  const stats = emptyStats();
+  for (const line of [
+    'Number of files: 1,234 (reg: 1,000, dir: 234)',
+    'Number of deleted files: 7',
+    'Number of regular files transferred: 56',
+    'Total bytes sent: 1,024',
+    'Total bytes received: 9,876,543',
+    '>f+++++++++ Total bytes received: 5 (a file name, not a stats line)',
+  ]) foldStatsLine(stats, line);
+  assert.deepEqual(stats, { bytesReceived: 9_876_543, bytesSent: 1024, filesTransferred: 56, fileCount: 1234, deletedFiles: 7 });
+});
+
+test("a failed pass's 'bytes received so far' counts as received", () => {
+  const stats = emptyStats();
+  foldErrorLine(stats, 'rsync: connection unexpectedly closed (506039 bytes received so far) [receiver]');
+  foldErrorLine(stats, 'rsync error: error in rsync protocol data stream (code 12) at io.c(232) [receiver=3.5.0]');
+  assert.equal(stats.bytesReceived, 506_039);
+});
+
+test('adding passes keeps the largest file list: a trace pass lists one file', () => {
+  const total = emptyStats();
+  addStats(total, { ...emptyStats(), fileCount: 112, bytesReceived: 10 });
+  addStats(total, { ...emptyStats(), fileCount: 1, bytesReceived: 5 });
+  assert.equal(total.fileCount, 112);
+  assert.equal(total.bytesReceived, 15);
+});
+
+test('progress2 updates are split out of the carriage-returned output', () => {
+  assert.deepEqual(parseProgress('      1,234,567  45%    1.23MB/s    0:00:12 (xfr#3, to-chk=10/20)'), { bytes: 1_234_567, percent: 45, rate: '1.23MB/s', eta: '0:00:12' });
+  const { text, progress } = splitProgress('>f+++++++++ a/file\r        500  10%  1.00kB/s    0:00:05\r      1,000  20%  2.00kB/s    0:00:04');
+  assert.deepEqual(text, ['>f+++++++++ a/file']);
+  assert.equal(progress?.percent, 20);
+  assert.deepEqual(splitProgress('>f+++++++++ plain line'), { text: ['>f+++++++++ plain line'], progress: undefined });
+});
