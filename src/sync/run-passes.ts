@@ -7,6 +7,8 @@ import type { Ranking, RankedSource, SyncMode } from '../sources/rank.js';
 import type { Freshness, ProbeResult } from '../sources/types.js';
 import type { FailoverResult } from './failover.js';
 import type { SyncRequest } from './run-sync.js';
+import { STATE_DIR } from '../report/status-file.js';
+import { countEntries } from './count-files.js';
 import { maxDeleteFor } from './rsync-args.js';
 import { addStats, type RsyncStats } from './rsync-stats.js';
 import { attemptSource, type PassContext, type SourcePassValue } from './source-pass.js';
@@ -55,10 +57,21 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
   };
   const byName = new Map(config.sources.map((source) => [source.name, source]));
-  const sync = (names: readonly string[], maxDelete: number): Promise<FailoverResult<SourcePassValue>> =>
+  // The cap is a fraction of what the mirror holds. Once a pass has run, that changed (a failed
+  // attempt leaves received files and temp files; a bulk pass brings a whole tree): count again.
+  let passRan = false;
+  const currentCap = async (): Promise<number> => {
+    if (!passRan) return input.maxDelete;
+    return maxDeleteFor(await countEntries(request.target, [STATE_DIR]), config.rsync.maxDeleteFraction);
+  };
+  const sync = (names: readonly string[]): Promise<FailoverResult<SourcePassValue>> =>
     syncWithFailover<SourcePassValue>({
       sources: names,
-      attempt: (name, attemptNumber) => attemptSource(byName.get(name) as SourceConfig, attemptNumber, { ...context, maxDelete }),
+      attempt: async (name, attemptNumber) => {
+        const maxDelete = await currentCap();
+        passRan = true;
+        return attemptSource(byName.get(name) as SourceConfig, attemptNumber, { ...context, maxDelete });
+      },
       retries: config.rsync.retries,
       retryDelayMs: config.rsync.retryDelaySeconds * 1000,
       signal: request.signal,
@@ -67,15 +80,13 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     });
 
   try {
-    const main = await sync(input.candidates, input.maxDelete);
+    const main = await sync(input.candidates);
     const result = { source: main.source, tried: [...main.tried], stats: { ...main.value.stats }, durationMs: main.value.durationMs };
     const catchUp = input.mode === 'initial' ? catchUpSources(input.ranking, main.source) : [];
     if (catchUp.length > 0) {
       logger.info({ from: catchUp[0] }, `catching up: ${main.source} is behind the newest publication`);
       try {
-        // The tree now holds the bulk source's file list: the deletion cap follows its size.
-        const bulkCount = main.value.stats.fileCount ?? 0;
-        const level = await sync(catchUp, maxDeleteFor(bulkCount, config.rsync.maxDeleteFraction));
+        const level = await sync(catchUp);
         result.source = level.source;
         result.tried.push(...level.tried);
         addStats(result.stats, level.value.stats);

@@ -97,4 +97,25 @@ describe('races and lies that must not leave a wrong mirror', { concurrency: tru
     assert.equal(status.source, 'alt');
     assert.deepEqual(await mirrorDigest(net.target), await treeDigest(master));
   });
+
+  test('a bootstrap whose first source stalls fails over and completes: the deletion cap follows what the failed attempt left', async (t) => {
+    const lab = await useLab(t);
+    const master = lab.path('trees', 'master');
+    await makeTree(master, { files: 60, bytesPerFile: 16384, seed: 'v1', trace: { path: TRACE_PATH, at: T2 } });
+    const alt = lab.path('trees', 'alt');
+    await cp(master, alt, { recursive: true, preserveTimestamps: true });
+    const net = await buildNetwork(lab, {
+      rsync: { timeoutSeconds: 2, retries: 0 },
+      sources: [{ name: 'master', master: true, tree: { dir: master } }, { name: 'alt', bwlimitKBps: 150, tree: { dir: alt } }],
+    });
+    const running = startCli(['sync', '--config', net.configPath, '--json']);
+    await waitFor('files to arrive', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3, 20_000);
+    net.daemon('alt').freeze();
+    const result = await running.done;
+    net.daemon('alt').thaw();
+    assert.equal(result.code, 0, result.stderr);
+    const status = JSON.parse(result.stdout) as Status;
+    assert.deepEqual(status.tried.map((entry) => [entry.name, entry.error === null]), [['alt', false], ['master', true]]);
+    assert.deepEqual(await mirrorDigest(net.target), await treeDigest(master));
+  });
 });
