@@ -22,7 +22,6 @@ export const DEFAULT_CONFIG_FILE = 'sources.json';
  * `config.invalid` (message: the file, then one `<json path>: <problem>` per line) otherwise.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
-  const cwd = options.cwd ?? process.cwd();
   const file = await resolveConfigFile(options);
   let text: string;
   try {

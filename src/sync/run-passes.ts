@@ -67,10 +67,10 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
   const sync = (names: readonly string[]): Promise<FailoverResult<SourcePassValue>> =>
     syncWithFailover<SourcePassValue>({
       sources: names,
-      attempt: async (name, attemptNumber) => {
+      attempt: async (name) => {
         const maxDelete = await currentCap();
         passRan = true;
-        return attemptSource(byName.get(name) as SourceConfig, attemptNumber, { ...context, maxDelete });
+        return attemptSource(byName.get(name) as SourceConfig, { ...context, maxDelete });
       },
       retries: config.rsync.retries,
       retryDelayMs: config.rsync.retryDelaySeconds * 1000,

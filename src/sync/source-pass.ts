@@ -40,7 +40,7 @@ export interface SourcePassValue {
  * before the bulk pass never claims more than the tree that pass brought: a publication that lands
  * mid-run is picked up by the next run instead of being announced over a half-synced tree.
  */
-export async function attemptSource(source: SourceConfig, attemptNumber: number, context: PassContext): Promise<AttemptResult<SourcePassValue>> {
+export async function attemptSource(source: SourceConfig, context: PassContext): Promise<AttemptResult<SourcePassValue>> {
   const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
   if (address === undefined || 'error' in address) return refuse('no usable rsync url');
   const password = await readSourcePassword(address, source);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { useLab, type Lab } from '../lab/index.js';

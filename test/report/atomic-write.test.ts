@@ -1,10 +1,10 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { writeFileAtomic } from '../../src/report/atomic-write.js';
+import { temporaryFolders } from '../support/temp-dirs.js';
 
 // Reads the file in a tight loop on another thread until told to stop, and counts the reads
 // that were not a whole JSON document (a half-written file, or no file at all).
@@ -21,15 +21,7 @@ parentPort.postMessage({ reads, bad, firstBad });
 `;
 
 describe('writeFileAtomic', () => {
-  const dirs: string[] = [];
-  const newDir = async (): Promise<string> => {
-    const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-atomic-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const newDir = temporaryFolders('mirrorsync-atomic-');
 
   test('a reader never sees a half-written file while 200 writes race, and no temp file is left', async () => {
     const dir = await newDir();

@@ -1,7 +1,6 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   HISTORY_LIMITS,
@@ -13,6 +12,7 @@ import {
   writeHistory,
 } from '../../src/report/history.js';
 import type { History, OutcomeEntry } from '../../src/report/history.js';
+import { temporaryFolders } from '../support/temp-dirs.js';
 
 const now = new Date('2026-11-24T02:00:00Z');
 const daysAgo = (days: number): Date => new Date(now.getTime() - days * 86_400_000);
@@ -93,15 +93,7 @@ describe('summarizeHistory', () => {
 });
 
 describe('history.json', () => {
-  const dirs: string[] = [];
-  const newTarget = async (): Promise<string> => {
-    const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-history-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const newTarget = temporaryFolders('mirrorsync-history-');
 
   test('round-trips through the file, creating .mirrorsync/', async () => {
     const target = await newTarget();

@@ -1,21 +1,13 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openRunLog, redactCredentials, runLogPath } from '../../src/report/run-log.js';
+import { temporaryFolders } from '../support/temp-dirs.js';
 
 describe('last-run.log', () => {
-  const dirs: string[] = [];
-  const newTarget = async (): Promise<string> => {
-    const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-runlog-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const newTarget = temporaryFolders('mirrorsync-runlog-');
 
   test("the previous run's log stays whole until the new one is closed, then is replaced", async () => {
     const target = await newTarget();

@@ -1,7 +1,6 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   finishRunStatus,
@@ -12,17 +11,10 @@ import {
   statusPath,
   writeStatus,
 } from '../../src/report/status-file.js';
+import { temporaryFolders } from '../support/temp-dirs.js';
 
 describe('status.json', () => {
-  const dirs: string[] = [];
-  const newTarget = async (): Promise<string> => {
-    const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-status-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const newTarget = temporaryFolders('mirrorsync-status-');
 
   const running = startRunStatus(null, { mode: 'initial', startedAt: new Date('2026-11-24T02:00:00Z'), pid: 7, host: 'mirror1' });
   const done = finishRunStatus(running, {

@@ -1,20 +1,12 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatMirrorTrace, mirrorTracePath, parseMirrorTrace, writeMirrorTrace } from '../../src/report/trace-file.js';
+import { temporaryFolders } from '../support/temp-dirs.js';
 
 describe("the mirror's own trace", () => {
-  const dirs: string[] = [];
-  const newTarget = async (): Promise<string> => {
-    const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-trace-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const newTarget = temporaryFolders('mirrorsync-trace-');
 
   const trace = { freshness: new Date('2026-11-24T01:58:29Z'), syncedAt: new Date('2026-11-24T02:03:11.789Z'), source: 'mit' };
 

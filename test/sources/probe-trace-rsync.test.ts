@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
-import { makeTree, setTreeMtime, startDaemon, useLab, writeTrace } from '../lab/index.js';
+import { makeTree, setTreeMtime, startDaemon, useLab } from '../lab/index.js';
 import { probeLocal } from '../../src/sources/probe-local.js';
 import { probeSource } from '../../src/sources/probe.js';
 import { freshnessFromListing, listTopLevel, readTraceOverRsync } from '../../src/sources/probe-trace-rsync.js';
