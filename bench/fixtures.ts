@@ -39,9 +39,11 @@ export interface CachedTree {
 export async function cachedTree(key: string, spec: Omit<TreeSpec, 'trace'>, log: (line: string) => void): Promise<CachedTree> {
   const dir = join(BENCH_ROOT, 'trees', key);
   const marker = `${dir}.json`;
-  const full: TreeSpec = { ...spec, trace: { path: TRACE_PATH, at: PUBLISHED } };
+  // The lab's default size is left out, so `{ files }` and `{ files, bytesPerFile: 64 }` share one tree.
+  const { bytesPerFile, ...rest } = spec;
+  const full: TreeSpec = { ...rest, ...(bytesPerFile === undefined || bytesPerFile === 64 ? {} : { bytesPerFile }), trace: { path: TRACE_PATH, at: PUBLISHED } };
   const wanted = JSON.stringify(full);
-  const bytes = spec.files * (spec.bytesPerFile ?? 64);
+  const bytes = spec.files * (bytesPerFile ?? 64);
   if (existsSync(marker) && existsSync(dir)) {
     const known = JSON.parse(await readFile(marker, 'utf8')) as { spec: string; createdSeconds: number };
     if (known.spec === wanted) return { dir, files: spec.files, bytes, createdSeconds: known.createdSeconds, reused: true };
@@ -68,6 +70,11 @@ export async function copyTree(from: string, to: string): Promise<number> {
 export async function removeTree(dir: string): Promise<void> {
   if (dir === '' || dir === '/') throw new Error(`refusing to remove ${dir}`);
   await run('rm', ['-rf', '--', dir]);
+}
+
+/** `sync`: writes dirty pages out, so the next measurement does not pay for the last one's writeback. */
+export async function flushDisks(): Promise<void> {
+  await run('sync');
 }
 
 /** Bytes of every regular file under dir, hidden folders (rsync's partial dirs) included. */

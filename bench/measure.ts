@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -12,15 +12,20 @@ export interface Timed {
   /** The last few KB of stderr, for saying why a run failed. */
   readonly stderrTail: string;
   readonly pid: number | undefined;
-  /** Peak resident set of the process itself (VmHWM), when `sampleRss` asked for it. */
+  /** Peak resident set of the process itself (VmHWM), when `sample` asked for it. */
   readonly peakRssKiB?: number;
+  /** CPU time (user + system) of the process itself, not its children, when `sample` asked for it. */
+  readonly cpuMs?: number;
 }
 
 export interface TimeOptions {
   readonly captureStdout?: boolean;
   readonly env?: NodeJS.ProcessEnv;
-  /** Poll /proc/<pid>/status every `sampleRss` ms for VmHWM (the process's own peak, not its children's). */
-  readonly sampleRss?: number;
+  /**
+   * Poll /proc/<pid> every `sample` ms for VmHWM and CPU time: the process's own, not its
+   * children's (rsync), and what it had at the last poll before it exited.
+   */
+  readonly sample?: number;
   /** Called once the process runs (for a benchmark that acts on it mid-way). */
   readonly onSpawn?: (pid: number) => void;
 }
@@ -45,14 +50,16 @@ export function timeProcess(command: string, args: readonly string[], options: T
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL);
     });
     let peakRssKiB: number | undefined;
+    let cpuMs: number | undefined;
     let sampler: NodeJS.Timeout | undefined;
-    if (options.sampleRss !== undefined && child.pid !== undefined) {
+    if (options.sample !== undefined && child.pid !== undefined) {
       const pid = child.pid;
       const sample = () => {
         const hwm = readHighWaterMark(pid);
         if (hwm !== undefined) peakRssKiB = Math.max(peakRssKiB ?? 0, hwm);
+        cpuMs = readCpuMs(pid) ?? cpuMs;
       };
-      sampler = setInterval(sample, options.sampleRss);
+      sampler = setInterval(sample, options.sample);
       child.once('exit', () => clearInterval(sampler));
     }
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
@@ -60,7 +67,7 @@ export function timeProcess(command: string, args: readonly string[], options: T
     child.once('close', (code, signal) => {
       const ms = performance.now() - started;
       if (sampler !== undefined) clearInterval(sampler);
-      resolve({ ms, code, signal, stdout, stderrTail, pid: child.pid, ...(peakRssKiB === undefined ? {} : { peakRssKiB }) });
+      resolve({ ms, code, signal, stdout, stderrTail, pid: child.pid, ...(peakRssKiB === undefined ? {} : { peakRssKiB }), ...(cpuMs === undefined ? {} : { cpuMs }) });
     });
   });
 }
@@ -70,6 +77,21 @@ export function readHighWaterMark(pid: number): number | undefined {
   try {
     const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match === null ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+let clockTicks: number | undefined;
+
+/** utime + stime of a live process in ms (undefined once it has exited). */
+export function readCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
   } catch {
     return undefined;
   }
