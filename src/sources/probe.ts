@@ -13,6 +13,8 @@ export interface ProbeOptions {
   readonly signal?: AbortSignal;
   /** The clock for "more than a day in the future" checks. */
   readonly now?: Date;
+  /** Read freshness only: no latency connects (each costs the daemon a fork). */
+  readonly freshnessOnly?: boolean;
 }
 
 export interface ProbeAllOptions extends ProbeOptions {
@@ -33,12 +35,13 @@ export async function probeSource(source: SourceConfig, config: Config, options:
     let failure = 'failure' in read ? read.failure : null;
     if (failure?.kind === 'timeout' && signal.aborted) failure = stopped(timeout, config.probe.timeoutMs);
     // Freshness read over HTTP says nothing about the rsync port a sync would use.
-    if (failure === null && !latency.reachable && source.url !== undefined) {
+    if (failure === null && !latency.reachable && source.url !== undefined && options.freshnessOnly !== true) {
       failure = { kind: 'unreachable', message: `rsync port: ${latency.error ?? 'unreachable'}` };
     }
     return {
       name: source.name,
-      reachable: latency.reachable,
+      // Without latency samples, a trace that was read is the proof of reachability.
+      reachable: options.freshnessOnly === true ? failure === null : latency.reachable,
       latencyMs: latency.medianMs,
       latencySpreadMs: latency.spreadMs,
       freshness: 'freshness' in read ? read.freshness : null,
@@ -56,7 +59,7 @@ export async function probeSource(source: SourceConfig, config: Config, options:
   if (endpoint === undefined) return finish(unmeasured('no address'), { failure: { kind: 'refused', message: 'the source has neither url nor a valid http' } });
 
   const [latency, read] = await Promise.all([
-    probeLatency(endpoint.host, endpoint.port, config.probe.samples, signal),
+    options.freshnessOnly === true ? Promise.resolve(unmeasured('not measured')) : probeLatency(endpoint.host, endpoint.port, config.probe.samples, signal),
     readFreshness(source, address, config, signal, options.now ?? new Date()).catch(
       (error: unknown): FreshnessRead => ({ failure: { kind: 'refused', message: `cannot probe: ${error instanceof Error ? error.message : String(error)}` } }),
     ),

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
 import { compareFreshness } from '../sources/freshness.js';
 import type { LocalProbe } from '../sources/probe-local.js';
-import { probeAll } from '../sources/probe.js';
+import { probeAll, probeSource } from '../sources/probe.js';
 import type { SyncMode } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
 
@@ -15,24 +15,22 @@ export interface EarlyProbeInput {
 }
 
 /**
- * Probes every source, but stops the rest as soon as the master's trace equals the local one:
- * the scheduled run that finds nothing new must not wait for the slowest (or a dead) mirror.
+ * The scheduled run that finds nothing new is the common one: it asks the master alone for its
+ * trace (no latency samples, no other source), and stops there when the trace equals the local
+ * one. Only when something is new are all sources probed, concurrently, for the ranking.
  */
 export async function probeWithEarlyNoop(input: EarlyProbeInput): Promise<{ probes: ProbeResult[]; noop: boolean }> {
   const master = input.config.sources.find((source) => source.master);
   const localFreshness = input.local.freshness;
-  const eligible = input.mode === 'incremental' && !input.full && input.pinned === undefined && localFreshness !== null;
-  const stopRest = new AbortController();
-  let noop = false;
-  const probes = await probeAll(input.config, {
-    signal: AbortSignal.any([input.signal, stopRest.signal]),
-    onResult: (result) => {
-      if (!eligible || noop || result.name !== master?.name || result.freshness === null) return;
-      if (compareFreshness(result.freshness, localFreshness) === 0) {
-        noop = true;
-        stopRest.abort();
-      }
-    },
-  });
-  return { probes, noop };
+  if (master !== undefined && localFreshness !== null && input.mode === 'incremental' && !input.full && input.pinned === undefined) {
+    const first = await probeSource(master, input.config, { signal: input.signal, freshnessOnly: true });
+    if (first.freshness !== null && compareFreshness(first.freshness, localFreshness) === 0) return { probes: [first], noop: true };
+    // A master that failed has had its chance: its answer stands, and a hung master costs one
+    // probe timeout, not two. One with news is probed again with the others, latency included.
+    if (first.failure !== null) {
+      const others = { ...input.config, sources: input.config.sources.filter((source) => source !== master) };
+      return { probes: [first, ...(await probeAll(others, { signal: input.signal }))], noop: false };
+    }
+  }
+  return { probes: await probeAll(input.config, { signal: input.signal }), noop: false };
 }

@@ -93,9 +93,9 @@ function summarize(status: RunStatus, logger: Logger): void {
 }
 
 async function writeMetrics(path: string, report: SyncReport, started: number, logger: Logger): Promise<void> {
-  // A probe stopped early (the master already said "nothing new") tells nothing of its source.
+  // A source not probed (the master alone already said "nothing new") is neither up nor down.
   const sources = (report.ranking?.sources ?? [])
-    .filter((row) => row.verdict !== 'stopped')
+    .filter((row) => row.verdict !== 'stopped' && row.verdict !== 'not-probed')
     .map((row) => ({ name: row.name, up: row.reachable, lagSeconds: row.lagSeconds }));
   try {
     await writeMetricsFile(path, renderMetrics({ status: report.status, sources, durationSeconds: (Date.now() - started) / 1000 }));
