@@ -87,7 +87,14 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
   };
   // Once the main rsync has exited, a receiver it left behind (stopped or failed passes) may sit in
   // poll() holding our pipes open; nothing it could do now matters, so end the group at once.
-  subprocess.once('exit', () => killGroup('SIGKILL'));
+  // A pass that ended well leaves no member behind, and its group ID may soon be another
+  // process's (PIDs wrap): only a pass that failed or was stopped has its group killed.
+  const endedBadly = (code: number | null) => code !== 0 || canceled || stalled || killedByWatchdog;
+  let exitCode: number | null = null;
+  subprocess.once('exit', (code: number | null) => {
+    exitCode = code;
+    if (endedBadly(code)) killGroup('SIGKILL');
+  });
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   const watchdog = setTimeout(() => {
@@ -136,7 +143,7 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     stallWatch?.stop();
     if (graceTimer) clearTimeout(graceTimer);
     options.signal.removeEventListener('abort', onAbort);
-    // Leave no member of the group behind, whatever ended the pass.
-    killGroup('SIGKILL');
+    // Leave no member of the group behind when the pass did not end well.
+    if (endedBadly(exitCode)) killGroup('SIGKILL');
   }
 }
