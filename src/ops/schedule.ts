@@ -43,7 +43,8 @@ export function syncArgv(input: Pick<MirrorSchedule, 'node' | 'cli' | 'configFil
 export function renderCron(input: MirrorSchedule): string {
   const cadence = planCadence(input.everySeconds, input.name, 'cron');
   const errFile = `${LOG_DIR}/${input.name}.err`;
-  const command = [...syncArgv(input), '--quiet'].map(shellWord).join(' ');
+  const logFile = `${LOG_DIR}/${input.name}.log`;
+  const command = [...syncArgv(input), '--quiet', '--log-file', logFile].map(shellWord).join(' ');
   const line = `${cronExpression(cadence)} ${cronCommand(`${command} 2>>${shellWord(errFile)}`)}`;
   return [
     `# mirrorsync: sync the ${input.name} mirror ${describeCadence(cadence)}.`,
@@ -53,10 +54,11 @@ export function renderCron(input: MirrorSchedule): string {
     `# For /etc/cron.d/mirrorsync-${input.name} instead, add that user's name after the five time fields.`,
     `# Create the log folder first: mkdir -p ${shellWord(LOG_DIR)} (writable by that user).`,
     '#',
-    `# --quiet leaves only warnings and errors on stderr, appended to ${errFile} (drop the`,
-    '# "2>>" part to have cron mail them instead). The last run\'s details stay in',
+    `# Every run logs to ${logFile} (JSON lines; see the README's logrotate snippet). --quiet leaves`,
+    `# only warnings and errors on stderr, appended to ${errFile} (drop the "2>>" part to have cron`,
+    '# mail them instead). The last run\'s details stay in',
     `# ${input.target}/.mirrorsync/ (status.json, last-run.log); \`mirrorsync status\` is the monitoring check.`,
-    '# A run still going when the next one is due keeps its lock; the newcomer exits 75 at once.',
+    '# A run still going when the next one is due keeps its lock; the next one exits 75 at once.',
     line,
     '',
   ].join('\n');

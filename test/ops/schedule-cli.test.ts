@@ -49,7 +49,7 @@ describe('mirrorsync schedule', () => {
     const [node = '', script = '', ...rest] = command.split(' ');
     assert.equal(node, process.execPath);
     assert.ok(isAbsolute(script), script);
-    assert.deepEqual(rest, ['sync', '--config', config, '--quiet', '2>>/var/log/mirrorsync/sage.err']);
+    assert.deepEqual(rest, ['sync', '--config', config, '--quiet', '--log-file', '/var/log/mirrorsync/sage.log', '2>>/var/log/mirrorsync/sage.err']);
     const version = await execFileAsync(node, [script, '--version']);
     assert.match(version.stdout, /^\d+\.\d+\.\d+/);
   });

@@ -71,12 +71,12 @@ describe('cron', () => {
     const argvFile = join(dir, 'argv');
     execFileSync('/bin/sh', ['-c', cronToShell(command.slice(0, -redirect.length))], { env: { ...process.env, ARGV_OUT: argvFile } });
     const argv = (await readFile(argvFile, 'utf8')).split('\0').slice(0, -1);
-    assert.deepEqual(argv, [fakeNode, input.cli, 'sync', '--config', input.configFile, '--quiet']);
+    assert.deepEqual(argv, [fakeNode, input.cli, 'sync', '--config', input.configFile, '--quiet', '--log-file', '/var/log/mirrorsync/sage.log']);
   });
 
   test('a % in a path survives cron (escaped), and every path is absolute', () => {
     const line = renderCron(schedule('/srv/100%')).trimEnd().split('\n').at(-1) ?? '';
-    assert.match(line, /'\/srv\/100\\%\/node' '\/srv\/100\\%\/bin\/mirrorsync\.js' sync --config '\/srv\/100\\%\/sources\.json' --quiet/);
+    assert.match(line, /'\/srv\/100\\%\/node' '\/srv\/100\\%\/bin\/mirrorsync\.js' sync --config '\/srv\/100\\%\/sources\.json' --quiet --log-file \/var\/log\/mirrorsync\/sage\.log/);
   });
 });
 
