@@ -99,8 +99,8 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     ranking = assessment.ranking;
     for (const row of ranking.sources) {
       logger.debug({ source: row.name, usable: row.usable, reason: row.reason }, 'ranked');
-      // Never synced from, but worth a look: a master that went backwards is news for its operators.
-      if (row.verdict === 'older-than-local') logger.warn({ source: row.name }, `${row.name} is ${row.reason}`);
+      // Never synced from; a stale mirror is common, but a master that went backwards is news.
+      if (row.verdict === 'older-than-local' && row.master) logger.warn({ source: row.name }, `the master is ${row.reason}`);
     }
     if (assessment.noop !== null) return await finishNoop(assessment.noop, local);
     if (assessment.candidates.length === 0) throw noneUsableError(ranking, request.source);
