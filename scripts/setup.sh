@@ -21,8 +21,12 @@ command -v flock >/dev/null 2>&1 || need_debian_packages+=(util-linux)
 if [ "${#need_debian_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "mirrorsync setup: installing ${need_debian_packages[*]} (apt-get)" >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_debian_packages[@]}"; } >&2 \
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall "${need_debian_packages[@]}"; } >&2 \
       || fail "apt-get could not install ${need_debian_packages[*]}; install the Debian package(s) '${need_debian_packages[*]}' and run again."
+    hash -r
+    for command in rsync flock; do
+      command -v "$command" >/dev/null 2>&1 || fail "'$command' is still missing after installing ${need_debian_packages[*]}; install it by hand and run again."
+    done
   else
     fail "'${need_debian_packages[*]}' is missing and cannot be installed here (needs root and apt-get). Install the Debian package(s) '${need_debian_packages[*]}' (e.g. sudo apt-get install ${need_debian_packages[*]}) and run again."
   fi
