@@ -43,3 +43,8 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
   return String(error);
 }
+
+/** Why an aborted signal stopped the work, as an error: the CLI aborts with one already. */
+export function interruptionOf(signal: AbortSignal, message = 'interrupted'): MirrorsyncError {
+  return signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', message);
+}

@@ -1,5 +1,5 @@
 import type { Config } from '../config/types.js';
-import { MirrorsyncError } from '../errors.js';
+import { MirrorsyncError, interruptionOf } from '../errors.js';
 import { readHistory, summarizeHistory } from '../report/history.js';
 import { readStatus } from '../report/status-file.js';
 import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
@@ -45,7 +45,7 @@ export async function assessSources(input: {
     readHistory(input.target),
   ]);
   if (input.signal.aborted) {
-    throw input.signal.reason instanceof MirrorsyncError ? input.signal.reason : new MirrorsyncError('interrupted.sigterm', 'interrupted');
+    throw interruptionOf(input.signal);
   }
   const ranking = rankSources({
     config,

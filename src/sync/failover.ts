@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { MirrorsyncError } from '../errors.js';
+import { MirrorsyncError, interruptionOf } from '../errors.js';
 import type { TriedSource } from '../report/status-file.js';
 import type { RsyncOutcome } from './rsync-exit.js';
 
@@ -96,13 +96,13 @@ function stopError(outcome: RsyncOutcome, tried: readonly TriedSource[], signal:
   const details = { tried };
   switch (outcome.class) {
     case 'interrupted':
-      return withTried(signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', outcome.reason), tried);
+      return withTried(interruptionOf(signal, outcome.reason), tried);
     case 'local':
       return new MirrorsyncError('sync.local', `the local side failed, so no other source can help: ${outcome.reason}`, { details });
     case 'maxDelete':
       return new MirrorsyncError('sync.maxDelete', `stopped at the --max-delete limit (no failover: the next source would delete the same files): ${outcome.reason}`, { details });
     default:
-      return signal.aborted ? withTried(signal.reason instanceof MirrorsyncError ? signal.reason : new MirrorsyncError('interrupted.sigterm', 'interrupted'), tried) : undefined;
+      return signal.aborted ? withTried(interruptionOf(signal), tried) : undefined;
   }
 }
 

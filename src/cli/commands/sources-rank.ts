@@ -1,5 +1,5 @@
 import { loadCommandConfig } from '../command-config.js';
-import { MirrorsyncError } from '../../errors.js';
+import { interruptionOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readHistory, summarizeHistory } from '../../report/history.js';
 import { probeAll } from '../../sources/probe.js';
@@ -25,7 +25,7 @@ export async function sourcesRankCommand(options: SourcesRankOptions, context: C
     config.target === undefined ? Promise.resolve(null) : readHistory(config.target),
     probeAll(config, { signal: context.signal, now }),
   ]);
-  if (context.signal.aborted) throw context.signal.reason instanceof MirrorsyncError ? context.signal.reason : new MirrorsyncError('interrupted.sigint', 'interrupted');
+  if (context.signal.aborted) throw interruptionOf(context.signal);
   for (const probe of probes) logger.debug({ probe }, 'probed');
   const ranking = rankSources({
     config,
