@@ -3,7 +3,7 @@ import { bytesOnDisk, cachedTree, removeTree, timeCli, writeConfig } from './fix
 import { expectSuccess, median, sleep } from './measure.js';
 import { markdownTable, mebibytes, ratio, verdict, type Bench, type BenchOptions, type BenchReport } from './report.js';
 
-// Issue 3: a source that dies half-way through an initial sync. What it sent must not be fetched
+// Issue 6: a source that dies half-way through an initial sync. What it sent must not be fetched
 // again from the next source: the partial dir keeps it, and rsync uses it as the basis.
 
 const FILES = 200;

@@ -4,7 +4,7 @@ import { cachedTree, copyTree, timeCli, writeConfig, type CachedTree } from './f
 import { expectSuccess, interleave, median, timeProcess, type Contender } from './measure.js';
 import { markdownTable, medianCell, ratio, seconds, verdict, type Bench, type BenchOptions, type BenchReport } from './report.js';
 
-// Issue 3: a scheduled run that finds nothing new, against a mirror that already equals the
+// Issue 6: a scheduled run that finds nothing new, against a mirror that already equals the
 // source, by tree size; with the baselines a mirror operator would otherwise run from cron.
 
 const REPS = 9;

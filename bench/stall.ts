@@ -3,7 +3,7 @@ import { bytesOnDisk, cachedTree, removeTree, timeCli, writeConfig } from './fix
 import { median, sleep } from './measure.js';
 import { markdownTable, ratio, verdict, type Bench, type BenchOptions, type BenchReport } from './report.js';
 
-// Issue 3: a source that stops sending mid-transfer (SIGSTOP to its daemon's process group: the
+// Issue 6: a source that stops sending mid-transfer (SIGSTOP to its daemon's process group: the
 // TCP connection stays open, nothing arrives). How long until the next source starts sending?
 
 const FILES = 200;

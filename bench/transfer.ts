@@ -3,7 +3,7 @@ import { cachedTree, flushDisks, removeTree, timeCli, writeConfig, type CachedTr
 import { expectSuccess, interleave, median, timeProcess } from './measure.js';
 import { markdownTable, mebibytes, medianCell, ratio, verdict, type Bench, type BenchOptions, type BenchReport } from './report.js';
 
-// Issue 3: what mirrorsync adds to a full initial sync, against one rsync with the very flags
+// Issue 6: what mirrorsync adds to a full initial sync, against one rsync with the very flags
 // mirrorsync's bulk pass uses (read from `sync --dry-run --json`), into a fresh empty target.
 
 interface Case {
