@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { VerdictState } from '../report/verdict.js';
 
 /** The one place where error codes become exit statuses (sysexits.h values, see DESIGN.md). */
 export const EXIT = {
@@ -35,4 +36,11 @@ const BY_CODE: Record<ErrorCode, number> = {
 
 export function exitCodeFor(code: ErrorCode): number {
   return BY_CODE[code];
+}
+
+/** `status` is a monitoring plugin: its exit status is the verdict's, in the plugins' convention. */
+const BY_VERDICT: Record<VerdictState, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
+
+export function exitCodeForVerdict(state: VerdictState): number {
+  return BY_VERDICT[state];
 }

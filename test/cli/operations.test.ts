@@ -131,9 +131,9 @@ describe('sync for unattended runs', () => {
       families.get(name)?.samples.find((sample) => Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value;
     assert.equal(value('mirrorsync_last_run_result', { result: 'synced' }), 1);
     assert.equal(value('mirrorsync_last_run_result', { result: 'failed' }), 0);
-    assert.ok((value('mirrorsync_last_run_bytes_received') ?? 0) > 20 * 4096);
+    assert.ok((value('mirrorsync_last_run_received_bytes', { mirror: 'sage' }) ?? 0) > 20 * 4096);
     assert.ok(Math.abs((value('mirrorsync_last_success_timestamp_seconds') ?? 0) - Date.now() / 1000) < 60);
-    assert.equal(value('mirrorsync_source_up', { source: 'master' }), 1);
+    assert.equal(value('mirrorsync_source_up', { mirror: 'sage', source: 'master' }), 1);
     assert.equal(value('mirrorsync_source_lag_seconds', { source: 'master' }), 0);
     assert.ok((value('mirrorsync_last_run_duration_seconds') ?? -1) >= 0);
   });

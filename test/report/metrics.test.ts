@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderMetrics, writeMetricsFile } from '../../src/report/metrics.js';
+import { collectMetrics, renderFamilies, renderMetrics, writeMetricsFile } from '../../src/report/metrics.js';
 import type { RunStatus } from '../../src/report/run-status.js';
-import { parseProm } from './prom-parse.js';
+import { gatherProm, parseProm } from './prom-parse.js';
 import type { PromFamily } from './prom-parse.js';
 
 const synced: RunStatus = {
@@ -42,6 +42,7 @@ function onlyValue(families: Map<string, PromFamily>, name: string): number {
 
 describe('renderMetrics', () => {
   const text = renderMetrics({
+    mirror: 'sage',
     status: synced,
     sources: [
       { name: 'mit', up: true, lagSeconds: 0 },
@@ -66,7 +67,7 @@ describe('renderMetrics', () => {
     assert.equal(onlyValue(families, 'mirrorsync_last_success_timestamp_seconds'), Date.parse(synced.endedAt ?? '') / 1000);
     assert.equal(onlyValue(families, 'mirrorsync_last_run_timestamp_seconds'), 1_795_485_791.5);
     assert.equal(onlyValue(families, 'mirrorsync_last_run_duration_seconds'), 191.5);
-    assert.equal(onlyValue(families, 'mirrorsync_last_run_bytes_received'), 123_456_789);
+    assert.equal(onlyValue(families, 'mirrorsync_last_run_received_bytes'), 123_456_789);
     assert.equal(onlyValue(families, 'mirrorsync_last_run_files_transferred'), 42);
     assert.equal(onlyValue(families, 'mirrorsync_sources_tried'), 2);
     assert.equal(onlyValue(families, 'mirrorsync_freshness_timestamp_seconds'), Date.parse('2026-11-24T01:58:29Z') / 1000);
@@ -86,8 +87,8 @@ describe('renderMetrics', () => {
     const families = parseProm(text);
     const up = family(families, 'mirrorsync_source_up').samples;
     assert.deepEqual(
-      up.map((s) => [s.labels['source'], s.value]),
-      [['mit', 1], ['aarnet', 0], [awkward, 1]],
+      up.map((s) => [s.labels['mirror'], s.labels['source'], s.value]),
+      [['sage', 'mit', 1], ['sage', 'aarnet', 0], ['sage', awkward, 1]],
     );
     const lag = family(families, 'mirrorsync_source_lag_seconds').samples;
     assert.deepEqual(
@@ -99,7 +100,7 @@ describe('renderMetrics', () => {
   test('a mirror that never succeeded reports 0 as its last success, and a running one uses now as the run time', () => {
     const running: RunStatus = { ...synced, result: 'running', endedAt: null, lastSuccessAt: null, freshness: null, lagSeconds: null, tried: [] };
     const families = parseProm(
-      renderMetrics({ status: running, sources: [{ name: 'mit', up: false, lagSeconds: null }], now: new Date('2026-11-24T03:00:00Z'), durationSeconds: 1 }),
+      renderMetrics({ mirror: 'sage', status: running, sources: [{ name: 'mit', up: false, lagSeconds: null }], now: new Date('2026-11-24T03:00:00Z'), durationSeconds: 1 }),
     );
     assert.equal(onlyValue(families, 'mirrorsync_last_success_timestamp_seconds'), 0);
     assert.equal(onlyValue(families, 'mirrorsync_last_run_timestamp_seconds'), Date.parse('2026-11-24T03:00:00Z') / 1000);
@@ -107,6 +108,49 @@ describe('renderMetrics', () => {
     assert.equal(families.has('mirrorsync_freshness_timestamp_seconds'), false);
     assert.equal(families.has('mirrorsync_lag_seconds'), false);
     assert.equal(family(families, 'mirrorsync_last_run_result').samples.find((s) => s.value === 1)?.labels['result'], 'running');
+  });
+});
+
+describe('two mirrors in one textfile directory', () => {
+  const sources = [
+    { name: 'master', up: true, lagSeconds: 0 },
+    { name: 'mit', up: false, lagSeconds: null },
+  ];
+  const sage = renderMetrics({ mirror: 'sage', status: synced, sources, durationSeconds: 10 });
+  const debian = renderMetrics({ mirror: 'debian', status: { ...synced, result: 'failed', bytesReceived: 7 }, sources, durationSeconds: 20 });
+
+  test('gather together as node_exporter does: same HELP and TYPE, no series twice', () => {
+    const families = gatherProm([
+      ['sage.prom', sage],
+      ['debian.prom', debian],
+    ]);
+    assert.deepEqual(
+      family(families, 'mirrorsync_last_run_received_bytes').samples.map((s) => [s.labels['mirror'], s.value]),
+      [['sage', 123_456_789], ['debian', 7]],
+    );
+    assert.deepEqual(
+      family(families, 'mirrorsync_source_up').samples.map((s) => `${s.labels['mirror']}/${s.labels['source']}`),
+      ['sage/master', 'sage/mit', 'debian/master', 'debian/mit'],
+    );
+  });
+
+  test('every series carries the mirror label, and every byte metric ends in _bytes', () => {
+    for (const [name, f] of parseProm(sage)) {
+      for (const sample of f.samples) assert.equal(sample.labels['mirror'], 'sage', name);
+      if (/bytes/.test(name)) assert.match(name, /_bytes$/);
+    }
+  });
+
+  test('one mirror\'s file twice collides: the gatherer catches what the label prevents', () => {
+    assert.throws(() => gatherProm([['a.prom', sage], ['b.prom', sage]]), /collected before/);
+  });
+
+  test('both mirrors in one file (a host-wide file) keep each family together', () => {
+    const text = renderFamilies([...collectMetrics({ mirror: 'sage', status: synced, sources, durationSeconds: 1 }), ...collectMetrics({ mirror: 'debian', status: synced, sources, durationSeconds: 2 })]);
+    assert.deepEqual(
+      family(parseProm(text), 'mirrorsync_last_run_duration_seconds').samples.map((s) => [s.labels['mirror'], s.value]),
+      [['sage', 1], ['debian', 2]],
+    );
   });
 });
 
@@ -135,7 +179,7 @@ describe('writeMetricsFile', () => {
   test('writes the text under the given name and leaves no temp file for the collector to read', async () => {
     dir = await mkdtemp(join(tmpdir(), 'mirrorsync-metrics-'));
     const path = join(dir, 'mirrorsync.prom');
-    const text = renderMetrics({ status: synced, sources: [], durationSeconds: 3 });
+    const text = renderMetrics({ mirror: 'sage', status: synced, sources: [], durationSeconds: 3 });
     await writeMetricsFile(path, text);
     await writeMetricsFile(path, text);
     assert.equal(await readFile(path, 'utf8'), text);

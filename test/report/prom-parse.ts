@@ -84,6 +84,30 @@ export function parseProm(text: string): Map<string, PromFamily> {
   return result;
 }
 
+/**
+ * What node_exporter's textfile collector does with every *.prom file of its directory: parse
+ * each, then gather the families together. As Prometheus' registry does, it refuses a family
+ * whose HELP or TYPE differs between files, and a series (name and labels) seen twice.
+ */
+export function gatherProm(files: ReadonlyArray<readonly [string, string]>): Map<string, PromFamily> {
+  const gathered = new Map<string, PromFamily>();
+  const seen = new Set<string>();
+  for (const [file, text] of files) {
+    for (const [name, family] of parseProm(text)) {
+      const known = gathered.get(name);
+      if (known !== undefined && known.help !== family.help) throw new Error(`${file}: ${name} has help ${JSON.stringify(family.help)} but should have ${JSON.stringify(known.help)}`);
+      if (known !== undefined && known.type !== family.type) throw new Error(`${file}: ${name} has type ${family.type} but should have ${known.type}`);
+      for (const sample of family.samples) {
+        const key = `${name}${JSON.stringify(Object.entries(sample.labels).sort())}`;
+        if (seen.has(key)) throw new Error(`${file}: ${key} was collected before with the same name and label values`);
+        seen.add(key);
+      }
+      gathered.set(name, { help: family.help, type: family.type, samples: [...(known?.samples ?? []), ...family.samples] });
+    }
+  }
+  return gathered;
+}
+
 function parseLabels(text: string, fail: (why: string) => never): { labels: Record<string, string>; length: number } {
   const labels: Record<string, string> = {};
   let i = 1;

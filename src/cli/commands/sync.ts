@@ -77,7 +77,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   } finally {
     if (report !== undefined) {
       if (options.json === true) context.stdout.write(`${JSON.stringify(report.status, null, 2)}\n`);
-      if (options.metricsFile !== undefined) await writeMetrics(options.metricsFile, report, started, logger);
+      if (options.metricsFile !== undefined) await writeMetrics(options.metricsFile, config.name, report, started, logger);
       await runHooks({ hooks: config.hooks, status: report.status, exitCode, target, name: config.name, logger });
     }
   }
@@ -92,13 +92,13 @@ function summarize(status: RunStatus, logger: Logger): void {
   }
 }
 
-async function writeMetrics(path: string, report: SyncReport, started: number, logger: Logger): Promise<void> {
+async function writeMetrics(path: string, mirror: string, report: SyncReport, started: number, logger: Logger): Promise<void> {
   // A source not probed (the master alone already said "nothing new") is neither up nor down.
   const sources = (report.ranking?.sources ?? [])
     .filter((row) => row.verdict !== 'stopped' && row.verdict !== 'not-probed')
     .map((row) => ({ name: row.name, up: row.reachable, lagSeconds: row.lagSeconds }));
   try {
-    await writeMetricsFile(path, renderMetrics({ status: report.status, sources, durationSeconds: (Date.now() - started) / 1000 }));
+    await writeMetricsFile(path, renderMetrics({ mirror, status: report.status, sources, durationSeconds: (Date.now() - started) / 1000 }));
   } catch (error) {
     // Metrics are for monitoring; failing to write them must not turn a good sync into a failure.
     logger.error({ path, err: error instanceof Error ? error.message : String(error) }, 'could not write the metrics file');
