@@ -23,6 +23,19 @@ export const DEFAULT_CONFIG_FILE = 'sources.json';
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
   const file = await resolveConfigFile(options);
+  const { value, duplicates } = await readJsonDocument(file);
+  const result = validateConfig(value, file, options.target === undefined ? {} : { target: options.target });
+  const problems = [...duplicates, ...('errors' in result ? result.errors : [])];
+  if (problems.length > 0) throw invalidConfig(file, problems);
+  if ('errors' in result) throw new MirrorsyncError('internal', `${file}: validation failed without a message`);
+  return result.config;
+}
+
+/**
+ * Reads and parses one JSON config file. Throws `config.invalid` when it cannot be read or is not
+ * JSON (with line and column); repeated keys come back as problems, one `<json path>: ...` each.
+ */
+export async function readJsonDocument(file: string): Promise<{ value: unknown; duplicates: string[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -36,15 +49,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       details: { file, line, column },
     });
   }
-  const duplicates = parsed.duplicateKeys.map((path) => `${path}: duplicate key (JSON keeps only the last one)`);
-  const result = validateConfig(parsed.value, file, options.target === undefined ? {} : { target: options.target });
-  const problems = [...duplicates, ...('errors' in result ? result.errors : [])];
-  if (problems.length > 0) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    throw new MirrorsyncError('config.invalid', `${file}: ${count}:\n${problems.join('\n')}`, { details: { file, problems } });
-  }
-  if ('errors' in result) throw new MirrorsyncError('internal', `${file}: validation failed without a message`);
-  return result.config;
+  return { value: parsed.value, duplicates: parsed.duplicateKeys.map((path) => `${path}: duplicate key (JSON keeps only the last one)`) };
+}
+
+/** The error for a config file with problems: the file, then one `<json path>: <problem>` per line. */
+export function invalidConfig(file: string, problems: readonly string[]): MirrorsyncError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new MirrorsyncError('config.invalid', `${file}: ${count}:\n${problems.join('\n')}`, { details: { file, problems } });
 }
 
 /** --config, else ./sources.json in cwd, else $MIRRORSYNC_CONFIG; always an absolute path. */

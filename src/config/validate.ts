@@ -11,6 +11,8 @@ import { readSources } from './sources.js';
 export interface ConfigOverrides {
   /** From --target: replaces the file's `target` (must already be absolute). */
   readonly target?: string;
+  /** Top-level keys a wrapper reads itself (a host's mirror file adds `schedule` and `filters`). */
+  readonly extraKeys?: readonly string[];
 }
 
 /** The message path used for a problem with the --target option. */
@@ -22,7 +24,7 @@ export const TARGET_OPTION_PATH = '--target';
  */
 export function validateConfig(raw: unknown, file: string, overrides: ConfigOverrides = {}): { config: Config } | { errors: string[] } {
   const problems = new Problems();
-  const object = readObject(raw, ROOT_PATH, KNOWN_KEYS.root, problems);
+  const object = readObject(raw, ROOT_PATH, [...KNOWN_KEYS.root, ...(overrides.extraKeys ?? [])], problems);
   if (object === undefined) return { errors: problems.list };
   const fields = new Fields(object, '', problems);
 

@@ -1,0 +1,94 @@
+import { Fields, readObject, type Problems } from '../config/fields.js';
+import { indexPath } from '../config/json-path.js';
+import type { Checked } from '../config/rules.js';
+import { describeValue, quote } from '../config/show.js';
+import { parseDuration } from '../util/duration.js';
+import { HOST_KEYS } from './defaults.js';
+import type { Schedule } from './types.js';
+
+const CRON_FIELD = /^(?:\*|\d+(?:-\d+)?)(?:\/\d+)?(?:,(?:\*|\d+(?:-\d+)?)(?:\/\d+)?)*$/;
+const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
+// Under a minute is a loop, over a year a typo.
+const EVERY_BOUNDS = { min: 60, max: 366 * 86_400 };
+
+/** A mirror file's `schedule`: exactly one of `every` (a duration) or `cron`, and maybe `notBetween`. */
+export function readSchedule(value: unknown, problems: Problems): Schedule | undefined {
+  if (value === undefined) return undefined;
+  const object = readObject(value, 'schedule', HOST_KEYS.schedule, problems);
+  if (object === undefined) return undefined;
+  const fields = new Fields(object, 'schedule', problems);
+  const before = problems.list.length;
+  const everyText = fields.string('every');
+  const every = everyText === undefined ? undefined : fields.take('every', checkEvery(everyText));
+  const cron = fields.string('cron', (text) => {
+    const parts = text.trim().split(/\s+/);
+    if (parts.length !== 5 || !parts.every((part) => CRON_FIELD.test(part))) {
+      return { error: `must be five cron fields of digits, '*', ',', '-' and '/' (minute hour day month weekday), got ${quote(text)}` };
+    }
+    return { value: parts.join(' ') };
+  });
+  const notBetween = readWindow(fields.raw('notBetween'), problems);
+  if (fields.has('every') === fields.has('cron')) problems.add('schedule', "must hold exactly one of 'every' or 'cron'");
+  if (problems.list.length > before) return undefined;
+  const window = notBetween === undefined ? {} : { notBetween };
+  if (every !== undefined) return { kind: 'every', seconds: every, ...window };
+  return cron === undefined ? undefined : { kind: 'cron', expression: cron, ...window };
+}
+
+function checkEvery(text: string): Checked<number> {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) return { error: `must be a duration such as 30m, 6h or 1d, got ${quote(text)}` };
+  if (seconds < EVERY_BOUNDS.min || seconds > EVERY_BOUNDS.max) return { error: `must be from 1m to 366d, got ${quote(text)}` };
+  return { value: seconds };
+}
+
+function readWindow(value: unknown, problems: Problems): readonly [string, string] | undefined {
+  if (value === undefined) return undefined;
+  const ok = Array.isArray(value) && value.length === 2 && value.every((item) => typeof item === 'string' && CLOCK.test(item));
+  if (!ok) {
+    problems.add('schedule.notBetween', `must be two local times ["HH:MM", "HH:MM"] (from, to), got ${describeValue(value)}`);
+    return undefined;
+  }
+  const [from, to] = value as [string, string];
+  if (from === to) {
+    problems.add('schedule.notBetween', 'from and to are equal: the window would be empty or the whole day');
+    return undefined;
+  }
+  return [from, to];
+}
+
+// rsync reads more than patterns from a filter rule: merge files (`.`, `:`), modifiers that change a
+// rule's side or meaning, `!` (clear). Only these three plain rules are taken.
+const RULE = /^([-+P]) (\S.*)$/;
+// Names mirrorsync owns in the tree: its state folder and rsync's staging dir.
+const OWNED = /\.mirrorsync|\.~mirrorsync-partial~/;
+const MAX_RULES = 1000;
+const MAX_RULE_LENGTH = 4096;
+
+/** A mirror file's `filters`: `- PATTERN`, `+ PATTERN` or `P PATTERN`, nothing that could reach our own files. */
+export function readFilters(value: unknown, problems: Problems): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add('filters', `must be an array of rsync filter rules such as "- /arm64/", got ${describeValue(value)}`);
+    return [];
+  }
+  if (value.length > MAX_RULES) problems.add('filters', `holds ${value.length} rules; at most ${MAX_RULES}`);
+  const before = problems.list.length;
+  value.forEach((item: unknown, index) => {
+    const problem = typeof item === 'string' ? checkFilterRule(item) : `must be a string, got ${describeValue(item)}`;
+    if (problem !== undefined) problems.add(indexPath('filters', index), problem);
+  });
+  return problems.list.length > before ? [] : (value as string[]).slice();
+}
+
+/** What is wrong with one filter rule, or undefined. Exported for the rsync argument builder's own check. */
+export function checkFilterRule(rule: string): string | undefined {
+  if (rule.length > MAX_RULE_LENGTH) return `is longer than ${MAX_RULE_LENGTH} characters`;
+  if (/[\u0000-\u001f\u007f]/.test(rule)) return `must not contain control characters, got ${quote(rule)}`;
+  const match = RULE.exec(rule);
+  if (match === null) {
+    return `must be '- PATTERN' (exclude), '+ PATTERN' (include) or 'P PATTERN' (protect), one space after the rule; merge rules, modifiers and other rules are refused; got ${quote(rule)}`;
+  }
+  if (OWNED.test(match[2] ?? '')) return `must not name mirrorsync's own files (.mirrorsync, .~mirrorsync-partial~), got ${quote(rule)}`;
+  return undefined;
+}
