@@ -85,7 +85,7 @@ async function measureSize(files: number, options: BenchOptions): Promise<SizeRe
 async function deadSources(lab: Lab): Promise<{ name: string; url: string }[]> {
   const dead: { name: string; url: string }[] = [];
   for (let i = 1; i <= 3; i += 1) dead.push({ name: `stall-${i}`, url: (await startStallServer(lab)).url });
-  for (let i = 1; i <= 2; i += 1) dead.push({ name: `closed-${i}`, url: `rsync://127.0.0.1:${await closedPort()}/sage/` });
+  for (let i = 1; i <= 2; i += 1) dead.push({ name: `closed-${i}`, url: `rsync://127.0.0.1:${await closedPort(lab)}/${lab.module}/` });
   return dead;
 }
 

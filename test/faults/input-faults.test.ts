@@ -136,7 +136,7 @@ async function plainConfig(lab: Lab, patch: Record<string, unknown>): Promise<st
   const doc = {
     target: lab.path('mirror'),
     trace: 'zzz/timestamp.html',
-    sources: [{ name: 'master', url: `rsync://127.0.0.1:${await closedPort()}/sage/`, master: true }],
+    sources: [{ name: 'master', url: `rsync://127.0.0.1:${await closedPort(lab)}/${lab.module}/`, master: true }],
     ...patch,
   };
   const file = lab.path(`config-${Math.random().toString(36).slice(2)}.json`);

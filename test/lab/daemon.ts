@@ -41,7 +41,7 @@ export interface DaemonOptions {
   /** Unique within the lab; names the daemon's folder. */
   name: string;
   tree: string;
-  /** Default 'sage'. */
+  /** Default: the lab's own module name (lab.module). */
   module?: string;
   /** Daemon-side --bwlimit (KiB/s) to throttle what it sends. */
   bwlimitKBps?: number;
@@ -65,7 +65,7 @@ const ADDRESS_IN_USE = /Address already in use/;
 
 export async function startDaemon(lab: Lab, options: DaemonOptions): Promise<Daemon> {
   assertUsable(lab);
-  const module = options.module ?? 'sage';
+  const module = options.module ?? lab.module;
   await mkdir(lab.path('daemons'), { recursive: true });
   const dir = lab.path('daemons', options.name);
   await mkdir(dir); // fails on a duplicate name rather than sharing files

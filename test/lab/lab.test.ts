@@ -285,11 +285,30 @@ describe('lab faults', () => {
     assert.equal(stall.connections(), 1);
     socket.destroy();
 
-    const port = await closedPort();
+    const port = await closedPort(lab);
     const error = await new Promise<NodeJS.ErrnoException>((resolve) => {
       connect({ host: '127.0.0.1', port }).on('error', resolve).on('connect', () => resolve(new Error('connected')));
     });
     assert.equal(error.code, 'ECONNREFUSED');
+  });
+
+  test('a closed port stays owned by its lab: nothing else can listen on it until dispose', async () => {
+    const lab = await createLab();
+    const port = await closedPort(lab);
+    const intruder = createServer();
+    try {
+      const bind = await new Promise<NodeJS.ErrnoException | 'listening'>((resolve) => {
+        intruder.once('error', resolve);
+        intruder.listen(port, '127.0.0.1', () => resolve('listening'));
+      });
+      assert.equal(bind === 'listening' ? 'listening' : bind.code, 'EADDRINUSE', `another server could listen on closed port ${port}`);
+      const other = await createLab();
+      await other.dispose();
+      assert.notEqual(other.module, lab.module, 'two labs serve the same module name');
+    } finally {
+      intruder.close();
+      await lab.dispose();
+    }
   });
 
   test('each HTTP mode behaves as described', async (t) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,12 @@ export interface Lab {
   readonly root: string;
   /** Joins parts under root. */
   path(...parts: string[]): string;
+  /**
+   * The rsync module this lab's daemons serve by default and its fault servers name, random per
+   * lab: a client of another test that reaches this lab's port by mistake finds no module of its
+   * own there instead of syncing this lab's tree.
+   */
+  readonly module: string;
   /** Stops every server and daemon this lab started (with their children) and removes root; idempotent. */
   dispose(): Promise<void>;
 }
@@ -36,6 +43,7 @@ export async function createLab(): Promise<Lab> {
   const lab: Lab = {
     root,
     path: (...parts) => join(root, ...parts),
+    module: `sage-${randomBytes(4).toString('hex')}`,
     dispose: () => (state.disposal ??= disposeState(state)),
   };
   states.set(lab, state);

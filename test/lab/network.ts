@@ -62,9 +62,9 @@ export async function buildNetwork(lab: Lab, spec: NetworkSpec): Promise<Network
       if (source.kind === 'stall') {
         const stall = await startStallServer(lab);
         stalls.set(source.name, stall);
-        entry['url'] = `rsync://127.0.0.1:${stall.port}/sage/`;
+        entry['url'] = stall.url;
       } else {
-        entry['url'] = `rsync://127.0.0.1:${await closedPort()}/sage/`;
+        entry['url'] = `rsync://127.0.0.1:${await closedPort(lab)}/${lab.module}/`;
       }
     } else {
       let dir: string;

@@ -4,7 +4,7 @@ import { listenOnLoopback } from './ports.js';
 
 export interface StallServer {
   port: number;
-  /** rsync://127.0.0.1:PORT/sage/ : an rsync client waits forever for the greeting. */
+  /** rsync://127.0.0.1:PORT/MODULE/ (the lab's module): an rsync client waits forever for the greeting. */
   url: string;
   /** Connections accepted so far. */
   connections(): number;
@@ -34,7 +34,7 @@ export async function startStallServer(lab: Lab): Promise<StallServer> {
   const unregister = onDispose(lab, stop);
   return {
     port: listeningPort,
-    url: `rsync://127.0.0.1:${listeningPort}/sage/`,
+    url: `rsync://127.0.0.1:${listeningPort}/${lab.module}/`,
     connections: () => accepted,
     stop,
   };

@@ -17,8 +17,9 @@ describe('probeLatency', () => {
     assert.equal(server.connections(), 5);
   });
 
-  test('a closed port: connection refused, at once and without retrying every sample', async () => {
-    const port = await closedPort();
+  test('a closed port: connection refused, at once and without retrying every sample', async (t) => {
+    const lab = await useLab(t);
+    const port = await closedPort(lab);
     const started = Date.now();
     const result = await probeLatency('127.0.0.1', port, 3, AbortSignal.timeout(5000));
     assert.deepEqual(result, { reachable: false, medianMs: null, spreadMs: null, error: 'connection refused' });

@@ -123,8 +123,9 @@ describe('fetchTraceOverHttp', () => {
     assert.ok('text' in enough, JSON.stringify(enough));
   });
 
-  test('a closed port is unreachable: connection refused', async () => {
-    const port = await closedPort();
+  test('a closed port is unreachable: connection refused', async (t) => {
+    const lab = await useLab(t);
+    const port = await closedPort(lab);
     const read = await fetchTraceOverHttp(`http://127.0.0.1:${port}/`, TRACE, { signal: AbortSignal.timeout(5000) });
     assert.deepEqual(read, { failure: { kind: 'unreachable', message: 'connection refused' } });
   });

@@ -27,9 +27,10 @@ function rsyncChildren(daemons: readonly number[] = []): number[] {
 }
 
 describe('probeSource deadlines', () => {
-  test('a refused port is unreachable, quickly', async () => {
-    const port = await closedPort();
-    const result = await probeSource(source('dead', { url: `rsync://127.0.0.1:${port}/sage/` }), probeConfig([], { trace: TRACE }));
+  test('a refused port is unreachable, quickly', async (t) => {
+    const lab = await useLab(t);
+    const port = await closedPort(lab);
+    const result = await probeSource(source('dead', { url: `rsync://127.0.0.1:${port}/${lab.module}/` }), probeConfig([], { trace: TRACE }));
     assert.equal(result.reachable, false);
     assert.deepEqual(result.failure, { kind: 'unreachable', message: 'connection refused' });
     assert.ok(result.durationMs < 500, `took ${result.durationMs} ms`);
@@ -77,14 +78,14 @@ describe('probeAll', () => {
     const daemon = await startDaemon(lab, { name: 'good', tree: lab.path('tree') });
     const stallA = await startStallServer(lab);
     const stallB = await startStallServer(lab);
-    const dead = await closedPort();
+    const dead = await closedPort(lab);
     const config = probeConfig(
       [
         source('master', { url: daemon.url, master: true }),
         source('stall-a', { url: stallA.url }),
         source('mirror', { url: daemon.url }),
         source('stall-b', { url: stallB.url }),
-        source('dead', { url: `rsync://127.0.0.1:${dead}/sage/` }),
+        source('dead', { url: `rsync://127.0.0.1:${dead}/${lab.module}/` }),
       ],
       { trace: TRACE, timeoutMs: 1000 },
     );

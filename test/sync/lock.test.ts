@@ -98,7 +98,8 @@ function startContender(lockPath: string, env: Record<string, string> = {}): { c
   const lines = createInterface({ input: child.stdout! });
   const line = new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`contender exited (${code}) without a word`)));
+    // 'close', not 'exit': a contender that prints and exits at once may exit before its line is read.
+    child.once('close', (code) => reject(new Error(`contender exited (${code}) without a word`)));
   });
   return { child, line };
 }

@@ -128,7 +128,8 @@ describe('sync on a lab network', () => {
     const result = await runCli(['sync', '--config', net.configPath, '--dry-run']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /would sync from master/);
-    assert.match(result.stdout, /rsync .*--delete-after.*--max-delete=0.* -- rsync:\/\/127\.0\.0\.1:\d+\/sage\/ /);
+    assert.match(result.stdout, /rsync .*--delete-after.*--max-delete=0.* -- rsync:\/\/127\.0\.0\.1:(\d+)\/([\w-]+)\/ /);
+    assert.ok(result.stdout.includes(` -- ${net.daemon('master').url} `), result.stdout);
     const { access } = await import('node:fs/promises');
     await assert.rejects(access(net.target), 'the target was created by a dry run');
   });
