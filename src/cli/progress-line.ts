@@ -27,7 +27,14 @@ export function createProgressLine(stream: NodeJS.WritableStream, now: () => num
   };
 }
 
+/** "master:  45%  1.20 GiB  12.3 MiB/s  ETA 0:00:12": bytes and rate in the same binary units. */
 export function formatProgress(source: string, progress: PassProgress): string {
-  const mib = (progress.bytes / 1_048_576).toFixed(1);
-  return `${source}: ${String(progress.percent).padStart(3)}%  ${mib} MiB  ${progress.rate}  ETA ${progress.eta}`;
+  const rate = Number.isFinite(progress.bytesPerSecond) ? `${formatBytes(progress.bytesPerSecond)}/s` : progress.rate;
+  return `${source}: ${String(progress.percent).padStart(3)}%  ${formatBytes(progress.bytes)}  ${rate}  ETA ${progress.eta}`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }

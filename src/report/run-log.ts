@@ -1,13 +1,13 @@
 /**
- * `<target>/.mirrorsync/last-run.log`: rsync's output for the last run. Lines are streamed to a
- * temp file and renamed over last-run.log on close, so the previous run's log stays whole and
- * readable until the new one is complete (a run killed midway leaves the previous log, and its
- * temp file is swept by the next run).
+ * `<target>/.mirrorsync/last-run.log`: the log of the last run. rsync appends its own per-file
+ * log, errors and --stats to it (`--log-file`); mirrorsync adds a line before and after each
+ * pass. It is written under a temp name and renamed over last-run.log on close, so the previous
+ * run's log stays whole and readable until the new one is complete (a run killed midway leaves
+ * the previous log, and its temp file is swept by the next run).
  */
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { MirrorsyncError, describeError } from '../errors.js';
 import { removeStaleTemps, syncDirectory, tempPathFor } from './atomic-write.js';
 import { STATE_DIR, stateDir } from './status-file.js';
@@ -20,11 +20,12 @@ export interface RunLogOptions {
 export interface RunLog {
   /** The final path (the log is written to a temp name until close). */
   readonly path: string;
-  /**
-   * Appends one line. Resolves at once while the stream has room, else when it drains: await it
-   * to pass backpressure back to the producer. Never rejects; a write error is kept for close().
-   */
-  write(line: string): Promise<void>;
+  /** The temp file being written: rsync's --log-file, appended to while a pass runs. */
+  readonly file: string;
+  /** Adds one line of mirrorsync's own; it reaches the file at the next flush or close. */
+  write(line: string): void;
+  /** Writes what write() gathered: before a pass starts, so rsync's lines follow it. Never rejects; an error is kept for close(). */
+  flush(): Promise<void>;
   /** Flushes, fsyncs and puts the log in place. Rejects with `sync.local` when the log could not be written. */
   close(): Promise<void>;
 }
@@ -38,8 +39,6 @@ export function redactCredentials(line: string): string {
   return line.replace(/(rsync:\/\/[^/@:\s]+:)[^/\s]*@/g, '$1***@');
 }
 
-const CHUNK_CHARS = 64 * 1024;
-
 export async function openRunLog(target: string, options: RunLogOptions = {}): Promise<RunLog> {
   const path = runLogPath(target);
   const temp = tempPathFor(path);
@@ -48,38 +47,34 @@ export async function openRunLog(target: string, options: RunLogOptions = {}): P
   try {
     await mkdir(stateDir(target), { recursive: true });
     await removeStaleTemps(path);
-    handle = await open(temp, 'wx', 0o644);
+    // O_APPEND: rsync appends to the same file between our writes; ours must land after its.
+    handle = await open(temp, 'ax', 0o644);
   } catch (error) {
     throw localError(path, error);
   }
-  const stream: Writable = handle.createWriteStream({ autoClose: false, encoding: 'utf8' });
   let failure: unknown;
-  let drained: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
-  stream.on('error', (error) => {
-    failure ??= error;
-  });
+  let pending = '';
+  let writing: Promise<void> = Promise.resolve();
 
-  const waitForDrain = (): Promise<void> =>
-    (drained ??= new Promise<void>((resolve) => {
-      const done = (): void => {
-        stream.off('drain', done).off('error', done).off('close', done);
-        drained = undefined;
-        resolve();
-      };
-      stream.on('drain', done).on('error', done).on('close', done);
-    }));
+  const flush = (): Promise<void> => {
+    const chunk = pending;
+    pending = '';
+    if (chunk !== '') {
+      writing = writing.then(async () => {
+        if (failure === undefined) await handle.appendFile(chunk).catch((error: unknown) => void (failure ??= error));
+      });
+    }
+    return writing;
+  };
 
   const finish = async (): Promise<void> => {
     try {
-      if (failure === undefined) await endStream(stream);
       if (failure !== undefined) throw failure;
       await handle.sync();
-      await releaseStream(stream);
       await handle.close();
       await rename(temp, path);
     } catch (error) {
-      await releaseStream(stream);
       await handle.close().catch(() => undefined);
       await rm(temp, { force: true }).catch(() => undefined);
       throw localError(path, error);
@@ -87,44 +82,18 @@ export async function openRunLog(target: string, options: RunLogOptions = {}): P
     await syncDirectory(stateDir(target));
   };
 
-  // One stream write per line cost a million-file pass seconds of CPU: lines are gathered into
-  // chunks of about 64 KiB, and what is left is written on close.
-  let pending = '';
-  const flush = (): Promise<void> => {
-    if (pending === '') return Promise.resolve();
-    const chunk = pending;
-    pending = '';
-    return stream.write(chunk) ? Promise.resolve() : waitForDrain();
-  };
-
   return {
     path,
+    file: temp,
     write(line) {
-      if (closing !== undefined || failure !== undefined) return Promise.resolve();
+      if (closing !== undefined || failure !== undefined) return;
       pending += `${redactCredentials(redact(line.endsWith('\n') ? line.slice(0, -1) : line))}\n`;
-      return pending.length >= CHUNK_CHARS ? flush() : Promise.resolve();
     },
+    flush,
     close() {
       return (closing ??= flush().then(finish));
     },
   };
-}
-
-function endStream(stream: Writable): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    stream.once('finish', resolve).once('error', reject);
-    stream.end();
-  });
-}
-
-// A stream made by FileHandle.createWriteStream holds the handle: handle.close() waits until
-// the stream is destroyed, even with autoClose off (which keeps the handle open for the fsync).
-function releaseStream(stream: Writable): Promise<void> {
-  if (stream.closed) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    stream.once('close', resolve);
-    stream.destroy();
-  });
 }
 
 function localError(path: string, error: unknown): MirrorsyncError {

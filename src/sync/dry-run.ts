@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import { runLogPath } from '../report/run-log.js';
 import { STATE_DIR } from '../report/status-file.js';
 import { parseRsyncAddress, redactUrl } from '../sources/address.js';
 import type { Ranking } from '../sources/rank.js';
@@ -40,7 +41,7 @@ export async function planDryRun(input: {
     // The trace first (into .mirrorsync/incoming, moved into the tree once the bulk pass is done).
     const kinds: RsyncPassPlan['kind'][] = [...(config.trace === undefined ? [] : (['trace'] as const)), input.full ? 'verify' : 'bulk'];
     for (const kind of kinds) {
-      commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false }).map(redactUrl)]);
+      commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false, logFile: runLogPath(target) }).map(redactUrl)]);
     }
   }
   return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, maxDelete };

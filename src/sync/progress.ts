@@ -4,6 +4,8 @@ export interface PassProgress {
   readonly percent: number;
   /** As rsync prints it, e.g. "1.23MB/s". */
   readonly rate: string;
+  /** The same in bytes per second (rsync's kB/MB/GB are powers of 1024), NaN when unreadable. */
+  readonly bytesPerSecond: number;
   /** As rsync prints it, e.g. "0:00:12". */
   readonly eta: string;
 }
@@ -15,21 +17,14 @@ export function parseProgress(segment: string): PassProgress | undefined {
   const match = PROGRESS.exec(segment);
   if (match === null) return undefined;
   const [, bytes = '0', percent = '0', rate = '', eta = ''] = match;
-  return { bytes: Number(bytes.replace(/[,.]/g, '')), percent: Number(percent), rate, eta };
+  return { bytes: Number(bytes.replace(/[,.]/g, '')), percent: Number(percent), rate, bytesPerSecond: rateInBytes(rate), eta };
 }
 
-/**
- * rsync redraws its progress with carriage returns inside one output line; splits such a line
- * into the progress updates and the ordinary text around them.
- */
-export function splitProgress(line: string): { text: string[]; progress: PassProgress | undefined } {
-  if (!line.includes('\r') && !PROGRESS.test(line)) return { text: [line], progress: undefined };
-  const text: string[] = [];
-  let progress: PassProgress | undefined;
-  for (const segment of line.split('\r')) {
-    const parsed = parseProgress(segment);
-    if (parsed !== undefined) progress = parsed;
-    else if (segment.trim() !== '') text.push(segment);
-  }
-  return { text, progress };
+const RATE_UNITS: Readonly<Record<string, number>> = { 'kB/s': 1024, 'MB/s': 1024 ** 2, 'GB/s': 1024 ** 3, 'TB/s': 1024 ** 4 };
+
+// progress.c divides by 1024 before it picks "kB/s", "MB/s" or "GB/s".
+function rateInBytes(rate: string): number {
+  const match = /^([\d.]+)([kMGT]B\/s)$/.exec(rate);
+  const unit = match?.[2] === undefined ? undefined : RATE_UNITS[match[2]];
+  return match?.[1] === undefined || unit === undefined ? Number.NaN : Number(match[1]) * unit;
 }

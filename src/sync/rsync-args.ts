@@ -26,6 +26,11 @@ export interface RsyncPassPlan {
   readonly connectTimeoutSeconds: number;
   readonly dryRun?: boolean;
   readonly progress?: boolean;
+  /**
+   * Where rsync appends its own log of the pass (last-run.log while it is written): one line per
+   * file, its errors and the --stats summary, so none of it has to pass through node.
+   */
+  readonly logFile?: string;
   /** The password goes to rsync's stdin (--password-file=-), never into argv or the environment. */
   readonly usesPassword: boolean;
 }
@@ -95,7 +100,9 @@ function options(plan: RsyncPassPlan): string[] {
     ...(plan.kind === 'verify' ? ['--checksum'] : []),
     '--no-motd',
     '--stats',
-    '--out-format=%i %n%L',
+    // rsync escapes control characters in the names it logs (\#012): a hostile name cannot
+    // forge a line of last-run.log. It logs neither the URL nor the password (stdin).
+    ...(plan.logFile === undefined ? [] : [`--log-file=${checkLogFile(plan.logFile)}`, `--log-file-format=${LOG_FILE_FORMAT}`]),
     ...(plan.progress === true ? ['--info=progress2'] : []),
     ...(plan.dryRun === true ? ['--dry-run'] : []),
     ...(plan.usesPassword ? ['--password-file=-'] : []),
@@ -107,6 +114,14 @@ function options(plan: RsyncPassPlan): string[] {
 function traceOperands(source: string, target: string, trace: string): string[] {
   const dir = posix.dirname(trace);
   return [`${source}/${trace}`, dir === '.' ? `${target}/` : `${target}/${dir}/`];
+}
+
+/** Per file: what changed (itemized), the name, and a symlink's target. */
+export const LOG_FILE_FORMAT = '%i %n%L';
+
+function checkLogFile(path: string): string {
+  if (!path.startsWith('/') || /[\0-\x1f\x7f]/.test(path)) throw internal(`log file "${path}" must be an absolute path without control characters`);
+  return path;
 }
 
 function checkSource(url: string): string {

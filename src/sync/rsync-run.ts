@@ -1,5 +1,7 @@
-import { execa } from 'execa';
-import { emptyStats, foldErrorLine, foldStatsLine, type RsyncStats } from './rsync-stats.js';
+import { spawn } from 'node:child_process';
+import type { PassProgress } from './progress.js';
+import { readPassStderr, readPassStdout } from './rsync-output.js';
+import { emptyStats, type RsyncStats } from './rsync-stats.js';
 import { watchForStall } from './stall-watch.js';
 
 export interface RsyncRunOptions {
@@ -16,7 +18,8 @@ export interface RsyncRunOptions {
   readonly stallTimeoutMs?: number;
   /** Grace between SIGTERM and SIGKILL. */
   readonly killGraceMs?: number;
-  readonly onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** `--info=progress2` updates, when the pass asked for them. */
+  readonly onProgress?: (progress: PassProgress) => void;
 }
 
 export interface RsyncRunResult {
@@ -37,9 +40,11 @@ const STDERR_LINES_KEPT = 200;
 const STALL_KILL_GRACE_MS = 300;
 
 /**
- * Runs one rsync pass, never through a shell, streaming its output line by line (a million-file
- * pass must not grow memory). rsync runs in its own process group, so cancellation and the
- * watchdog stop the receiver and generator it forks, not just the parent.
+ * Runs one rsync pass, never through a shell. rsync writes its per-file log itself
+ * (`--log-file`); what node reads is small and streamed: progress, errors, the --stats summary.
+ * rsync runs in its own process group, so cancellation and the watchdog stop the receiver and
+ * generator it forks, not just the parent. node:child_process, not execa: importing execa cost
+ * every transferring run ~85 ms and 13 MiB (BENCHMARKS.md), for nothing spawn lacks here.
  */
 export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult> {
   const started = performance.now();
@@ -49,22 +54,19 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
   let stalled = false;
   let canceled = false;
 
-  // execa's types accept no fd number for stdio[3+], but it hands one to child_process unchanged:
-  // the child's fd 3 then shares the lock's open file description.
-  const lockStdio = (options.lockFd ?? 'ignore') as 'ignore';
-  const subprocess = execa(options.binary, options.args, {
+  const subprocess = spawn(options.binary, [...options.args], {
     detached: true,
-    reject: false,
-    buffer: false,
-    stripFinalNewline: false,
     // No password: an empty RSYNC_PASSWORD makes a module that wants one fail at once instead of
     // prompting on a terminal forever (and a detached child has no terminal to prompt on).
-    env: { LC_ALL: 'C', TZ: 'UTC', RSYNC_PASSWORD: '' },
-    extendEnv: true,
-    ...(options.password === undefined ? {} : { input: `${options.password}\n` }),
-    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', lockStdio] as const,
+    env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', RSYNC_PASSWORD: '' },
+    // The child's fd 3 shares the lock's open file description: it holds the lock while it lives.
+    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', options.lockFd ?? 'ignore'],
   });
   const pid = subprocess.pid;
+  if (options.password !== undefined && subprocess.stdin !== null) {
+    subprocess.stdin.on('error', () => {}); // rsync may exit before reading it (EPIPE)
+    subprocess.stdin.end(`${options.password}\n`);
+  }
 
   const killGroup = (signal: NodeJS.Signals) => {
     if (pid === undefined) return;
@@ -113,23 +115,25 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
           },
         });
 
-  const readLines = async (from: 'stdout' | 'stderr') => {
-    for await (const line of subprocess.iterable({ from })) {
-      if (from === 'stdout') foldStatsLine(stats, line);
-      else {
-        foldErrorLine(stats, line);
-        stderrLines.push(line);
-        if (stderrLines.length > STDERR_LINES_KEPT) stderrLines.shift();
-      }
-      options.onLine?.(from, line);
-    }
-  };
+  const stdout = readPassStdout(stats, options.onProgress);
+  const stderr = readPassStderr(stats, stderrLines, STDERR_LINES_KEPT);
+  subprocess.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+  subprocess.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
 
   try {
-    const [result] = await Promise.all([subprocess, readLines('stdout'), readLines('stderr')]);
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      subprocess.once('error', (error) => {
+        // Not started (no such binary...): said in rsync's place, so the failure names it.
+        stderrLines.push(`cannot run ${options.binary}: ${error.message}`);
+        resolve({ code: null, signal: null });
+      });
+      subprocess.once('close', (code, signal) => resolve({ code, signal }));
+    });
+    stdout.end();
+    stderr.end();
     return {
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
+      exitCode: ended.code,
+      signal: ended.signal,
       stderrLines,
       stats,
       killedByWatchdog,

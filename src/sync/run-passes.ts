@@ -50,7 +50,7 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     lockFd: input.lockFd,
     signal: request.signal,
     logger,
-    writeLog: (line) => runLog.write(line),
+    runLog,
     maxDelete: undefined,
     full: request.full,
     localFreshness: input.localFreshness,

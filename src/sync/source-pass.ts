@@ -1,5 +1,6 @@
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import type { RunLog } from '../report/run-log.js';
 import type { Freshness } from '../sources/types.js';
 import { formatRsyncUrl, parseRsyncAddress, redactUrl, type RsyncAddress } from '../sources/address.js';
 import { readSourcePassword } from '../sources/password.js';
@@ -8,7 +9,7 @@ import type { AttemptResult } from './failover.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
 import { classifyRsyncExit, type RsyncOutcome } from './rsync-exit.js';
 import { runRsync, type RsyncRunResult } from './rsync-run.js';
-import { splitProgress, type PassProgress } from './progress.js';
+import type { PassProgress } from './progress.js';
 import { addStats, emptyStats, type RsyncStats } from './rsync-stats.js';
 
 export interface PassContext {
@@ -17,8 +18,8 @@ export interface PassContext {
   readonly lockFd: number | undefined;
   readonly signal: AbortSignal;
   readonly logger: Logger;
-  /** Every output line of every rsync pass, already redacted. */
-  readonly writeLog: (line: string) => Promise<void> | void;
+  /** last-run.log while it is written: rsync appends to `file`, mirrorsync frames each pass. */
+  readonly runLog: Pick<RunLog, 'file' | 'write' | 'flush'>;
   readonly maxDelete: number | undefined;
   /** Verifying pass: --checksum, and run even when nothing is new. */
   readonly full: boolean;
@@ -49,6 +50,7 @@ export async function attemptSource(source: SourceConfig, context: PassContext):
   const started = performance.now();
   const total = emptyStats();
   const pass = async (kind: RsyncPassPlan['kind']): Promise<RsyncOutcome> => {
+    context.logger.info({ source: source.name, pass: kind, maxDelete: kind === 'trace' ? undefined : context.maxDelete }, passStartMessage(kind, source.name, context.maxDelete));
     const run = await runPass(kind, source, address, password.password, context);
     addStats(total, run.stats);
     const outcome = classify(run, context.config.rsync.timeoutSeconds);
@@ -104,7 +106,7 @@ export function buildPassArgs(
   kind: RsyncPassPlan['kind'],
   address: RsyncAddress,
   usesPassword: boolean,
-  options: { readonly config: Config; readonly target: string; readonly maxDelete: number | undefined; readonly progress: boolean },
+  options: { readonly config: Config; readonly target: string; readonly maxDelete: number | undefined; readonly progress: boolean; readonly logFile: string },
 ): string[] {
   const { config } = options;
   return buildRsyncArgs({
@@ -117,6 +119,7 @@ export function buildPassArgs(
     timeoutSeconds: config.rsync.timeoutSeconds,
     connectTimeoutSeconds: config.rsync.connectTimeoutSeconds,
     progress: options.progress && kind !== 'trace',
+    logFile: options.logFile,
     usesPassword,
   });
 }
@@ -129,8 +132,10 @@ async function runPass(
   context: PassContext,
 ): Promise<RsyncRunResult> {
   const { config } = context;
-  const args = buildPassArgs(kind, address, password !== undefined, { ...context, progress: context.onProgress !== undefined });
-  await context.writeLog(`== ${kind} pass from ${source.name}: ${config.rsync.binary} ${args.map(redactUrl).join(' ')}`);
+  const args = buildPassArgs(kind, address, password !== undefined, { ...context, progress: context.onProgress !== undefined, logFile: context.runLog.file });
+  context.runLog.write(`== ${kind} pass from ${source.name}: ${config.rsync.binary} ${args.map(redactUrl).join(' ')}`);
+  await context.runLog.flush();
+  const onProgress = context.onProgress;
   const result = await runRsync({
     binary: config.rsync.binary,
     args,
@@ -139,14 +144,17 @@ async function runPass(
     signal: context.signal,
     maxDurationMs: config.rsync.maxDurationSeconds * 1000,
     stallTimeoutMs: config.rsync.timeoutSeconds * 1000,
-    onLine: (stream, line) => {
-      const { text, progress } = stream === 'stdout' ? splitProgress(line) : { text: [line], progress: undefined };
-      if (progress !== undefined) context.onProgress?.(source.name, progress);
-      for (const part of text) void context.writeLog(stream === 'stderr' ? `! ${part}` : part);
-    },
+    ...(onProgress === undefined ? {} : { onProgress: (progress: PassProgress) => onProgress(source.name, progress) }),
   });
-  await context.writeLog(`== ${kind} pass from ${source.name} ended: exit ${result.exitCode ?? `signal ${result.signal ?? '?'}`} after ${(result.durationMs / 1000).toFixed(1)} s`);
+  context.runLog.write(`== ${kind} pass from ${source.name} ended: exit ${result.exitCode ?? `signal ${result.signal ?? '?'}`} after ${(result.durationMs / 1000).toFixed(1)} s`);
   return result;
+}
+
+// A bootstrap can run for hours: its start is logged with what is known before any list arrives.
+function passStartMessage(kind: RsyncPassPlan['kind'], source: string, maxDelete: number | undefined): string {
+  if (kind === 'trace') return `trace pass from ${source}: starting, fetching the trace alone`;
+  const cap = maxDelete === undefined ? '' : maxDelete === 0 ? ', no deletion allowed' : `, at most ${maxDelete.toLocaleString('en')} deletions`;
+  return `${kind} pass from ${source}: starting${kind === 'verify' ? ' (--checksum: every file is read on both sides)' : ''}${cap}`;
 }
 
 function classify(run: RsyncRunResult, stallSeconds: number): RsyncOutcome {

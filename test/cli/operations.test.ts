@@ -191,7 +191,7 @@ describe('sync for unattended runs', () => {
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}: ${text}`))));
     });
-    assert.match(output, /\r\x1b\[Kmaster: +\d+%  [\d.]+ MiB  \S+\/s  ETA \d+:\d{2}:\d{2}/);
+    assert.match(output, /\r\x1b\[Kmaster: +\d+%  [\d.]+ [KM]iB  [\d.]+ [KM]iB\/s  ETA \d+:\d{2}:\d{2}/);
     await writeTrace(net.tree('master'), TRACE_PATH, new Date());
     const piped = await runCli(['sync', '--config', net.configPath]);
     assert.equal(piped.code, 0);

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openRunLog, redactCredentials, runLogPath } from '../../src/report/run-log.js';
 import { temporaryFolders } from '../support/temp-dirs.js';
@@ -37,26 +37,22 @@ describe('last-run.log', () => {
     assert.equal(redactCredentials('rsync://u:p@h/m/ and rsync://v:q@k/n/'), 'rsync://u:***@h/m/ and rsync://v:***@k/n/');
   });
 
-  test('a write beyond the stream buffer waits for it to drain; all output arrives in order', async () => {
+  test("mirrorsync's lines and what another writer appends to the file meanwhile (rsync's --log-file) arrive in order", async () => {
     const target = await newTarget();
     const log = await openRunLog(target);
-    let small = false;
-    void log.write('a small line').then(() => (small = true));
-    await Promise.resolve();
-    await Promise.resolve();
-    assert.equal(small, true, 'a write with room resolves at once');
-    const line = 'x'.repeat(64 * 1024);
-    let big = false;
-    const pending = log.write(line).then(() => (big = true));
-    await Promise.resolve();
-    await Promise.resolve();
-    assert.equal(big, false, 'a write past the buffer resolves only on drain');
-    await pending;
-    for (let i = 0; i < 200; i++) await log.write(`${i} ${line}`);
+    log.write('== bulk pass from master: rsync ...');
+    await log.flush();
+    // rsync opens its --log-file itself and appends; our descriptor must not write over it.
+    await appendFile(log.file, '2026/11/29 20:30:08 [15010] >f+++++++++ pub/file.iso\n'.repeat(3));
+    log.write('== bulk pass from master ended: exit 0 after 0.1 s');
+    for (let i = 0; i < 200; i++) log.write(`${i} ${'x'.repeat(1024)}`);
     await log.close();
     const lines = (await readFile(runLogPath(target), 'utf8')).split('\n');
-    assert.equal(lines.length, 203);
-    assert.equal(lines[201]?.startsWith('199 '), true);
+    assert.equal(lines.length, 206);
+    assert.equal(lines[0], '== bulk pass from master: rsync ...');
+    assert.match(lines[3] ?? '', /pub\/file\.iso$/);
+    assert.equal(lines[4], '== bulk pass from master ended: exit 0 after 0.1 s');
+    assert.equal(lines[204]?.startsWith('199 '), true);
   });
 
   test('a temp log left by a dead process is swept; a live one is kept', async () => {

@@ -56,7 +56,6 @@ describe('buildRsyncArgs', () => {
       '--max-delete=40',
       '--no-motd',
       '--stats',
-      '--out-format=%i %n%L',
       '--',
       'rsync://mirror.example.org/sage/',
       '/srv/mirror/sage/',
@@ -80,7 +79,7 @@ describe('buildRsyncArgs', () => {
     ['--checksum', false, false, true],
     ['--no-motd', true, true, true],
     ['--stats', true, true, true],
-    ['--out-format=%i %n%L', true, true, true],
+    ['--out-format=%i %n%L', false, false, false],
     ['--hard-links', true, true, true],
     ['--dry-run', false, false, false],
     ['--info=progress2', false, false, false],
@@ -95,6 +94,18 @@ describe('buildRsyncArgs', () => {
       assert.deepEqual(kinds.map((kind) => buildRsyncArgs(plan({ kind })).includes(flag)), expected);
     });
   }
+
+  test('rsync writes its per-file log into the given file itself; nothing per file reaches stdout', () => {
+    for (const kind of ['bulk', 'trace', 'verify'] as const) {
+      const args = buildRsyncArgs(plan({ kind, logFile: '/srv/mirror/sage/.mirrorsync/.last-run.log.1.ab.tmp' }));
+      assert.ok(args.includes('--log-file=/srv/mirror/sage/.mirrorsync/.last-run.log.1.ab.tmp'));
+      assert.ok(args.includes('--log-file-format=%i %n%L'));
+      assert.ok(args.indexOf('--log-file-format=%i %n%L') < args.indexOf('--'));
+      assert.equal(args.some((arg) => arg.startsWith('--out-format') || arg === '-v' || arg === '--verbose'), false);
+    }
+    assert.throws(() => buildRsyncArgs(plan({ logFile: 'relative.log' })), /absolute/);
+    assert.throws(() => buildRsyncArgs(plan({ logFile: '/tmp/a\nb' })), /control/);
+  });
 
   test('never an explicit exclude of the partial dir: it would keep removed directories alive', () => {
     for (const kind of ['bulk', 'trace', 'verify'] as const) {
@@ -290,17 +301,21 @@ describe('buildRsyncArgs against a real rsync daemon', () => {
     const daemon = await startDaemon(lab, { name: 'upstream', tree: lab.path('upstream') });
     const target = lab.path('mirror');
 
-    const bulk = await runRsync(buildRsyncArgs(livePlan(daemon.url, target, { maxDelete: 0 })));
+    const logFile = lab.path('last-run.log');
+    const bulk = await runRsync(buildRsyncArgs(livePlan(daemon.url, target, { maxDelete: 0, logFile })));
     assert.equal(bulk.exitCode, 0, bulk.stderrLines.join('\n'));
     assert.ok(!existsSync(join(target, TRACE)), 'the bulk pass leaves the trace out');
     assert.equal(await readFile(join(target, 'b/c/two.txt'), 'utf8'), 'two');
-    assert.match(bulk.stdout, /^>f\+{9,} a\/one\.txt$/m, 'the log lists each change compactly');
-    assert.match(bulk.stdout, /^cL\+{9,} link -> a\/one\.txt$/m);
-    assert.match(bulk.stdout, /Number of regular files transferred: 2/);
+    const bulkLog = await readFile(logFile, 'utf8');
+    assert.match(bulkLog, /^[\d/]+ [\d:]+ \[\d+\] >f\+{9,} a\/one\.txt$/m, 'rsync logs each change compactly');
+    assert.match(bulkLog, /\] cL\+{9,} link -> a\/one\.txt$/m);
+    assert.match(bulkLog, /Number of regular files transferred: 2/);
+    assert.doesNotMatch(bulk.stdout, /one\.txt/, 'nothing per file on stdout: node does not read it');
+    assert.match(bulk.stdout, /Number of regular files transferred: 2/, 'the --stats summary still reaches node');
 
-    const trace = await runRsync(buildRsyncArgs(livePlan(daemon.url, target, { kind: 'trace' })));
+    const trace = await runRsync(buildRsyncArgs(livePlan(daemon.url, target, { kind: 'trace', logFile })));
     assert.equal(trace.exitCode, 0, trace.stderrLines.join('\n'));
-    assert.match(trace.stdout, /timestamp\.html/);
+    assert.match((await readFile(logFile, 'utf8')).slice(bulkLog.length), /\] >f\+{9,} timestamp\.html$/m);
     assert.deepEqual(await treeDigest(target), await treeDigest(lab.path('upstream')));
 
     // The next bulk pass neither deletes the trace it excludes nor changes anything.
