@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       },
     });
 
-    scene('8. Status, as monitoring reads it (exit 0 = healthy)');
+    scene('8. Status, as monitoring reads it (a monitoring plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)');
     await mirrorsync(['status', ...config]);
     process.stdout.write(`\n${bold(`$ cat ${join(net.target, '.mirrorsync', 'trace')}`)}\n${await readFile(join(net.target, '.mirrorsync', 'trace'), 'utf8')}`);
     const metrics = lab.path('mirrorsync.prom');

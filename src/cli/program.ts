@@ -24,7 +24,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) });
 
-  const configOption = () => new Option('-c, --config <file>', 'sources.json to read (default ./sources.json, then $MIRRORSYNC_CONFIG)');
+  const configOption = () => new Option('-c, --config <file>', 'sources.json to read (default $MIRRORSYNC_CONFIG, then ./sources.json)');
   const targetOption = () => new Option('-t, --target <dir>', 'mirror directory (overrides the config\'s target)');
   const modeOption = () => new Option('--mode <mode>', 'initial (bootstrap), incremental, or auto: initial when the target is empty').choices(['auto', 'initial', 'incremental']).default('auto');
   const jsonOption = () => new Option('--json', 'print one JSON document on stdout and nothing else there');
@@ -87,12 +87,14 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   logOptions(
     program
       .command('status')
-      .description("show the target's last run; exits 0 when it succeeded within --max-age, else 1 (a monitoring check)")
+      .description("a monitoring plugin: the target's last run as OK, WARNING, CRITICAL or UNKNOWN (exit 0, 1, 2, 3)")
       .addOption(configOption())
       .addOption(targetOption())
-      .addOption(new Option('--max-age <duration>', 'how old the last success may be (e.g. 2d, 12h, 90m)').default(2 * 86_400, '2d').argParser(parseDurationOption))
+      .addOption(new Option('--warning <duration>', 'WARNING when the last success is older (e.g. 12h, 1d)').default(86_400, '1d').argParser(parseDurationOption))
+      .addOption(new Option('--critical <duration>', 'CRITICAL when no success is this recent (default 2d)').argParser(parseDurationOption))
+      .addOption(new Option('--max-age <duration>', 'the old name of --critical').argParser(parseDurationOption))
       .addOption(jsonOption()),
-  ).action(run('status', async (options, logger) => (await import('./commands/status.js')).statusCommand(options, context, logger.logger)));
+  ).action(run('status', async (options) => (await import('./commands/status.js')).statusCommand(options, context)));
 
   logOptions(
     program

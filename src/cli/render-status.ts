@@ -1,39 +1,10 @@
 import type { RunStatus } from '../report/status-file.js';
 import { formatDuration } from '../util/duration.js';
-import { isProcessAlive } from '../util/process-alive.js';
 
-export interface StatusVerdict {
-  readonly healthy: boolean;
-  /** Why not, for humans; null when healthy. */
-  readonly problem: string | null;
-}
-
-/**
- * Healthy means the last run synced or found nothing to do, within maxAge. A run still in
- * progress is judged by the last success before it, unless its process is gone.
- */
-export function judgeStatus(status: RunStatus, maxAgeSeconds: number, now: Date, isAlive: (pid: number) => boolean = isProcessAlive): StatusVerdict {
-  const age = (iso: string | null) => (iso === null ? Number.POSITIVE_INFINITY : (now.getTime() - Date.parse(iso)) / 1000);
-  const tooOld = (iso: string | null, what: string): StatusVerdict =>
-    age(iso) <= maxAgeSeconds
-      ? { healthy: true, problem: null }
-      : { healthy: false, problem: iso === null ? `${what}: never succeeded` : `${what}: last success ${formatDuration(age(iso))} ago, more than ${formatDuration(maxAgeSeconds)}` };
-  switch (status.result) {
-    case 'synced':
-    case 'noop':
-      return tooOld(status.endedAt, 'stale');
-    case 'running':
-      if (status.pid !== undefined && !isAlive(status.pid)) return { healthy: false, problem: `the run started at ${status.startedAt} (PID ${status.pid}) died without finishing` };
-      return tooOld(status.lastSuccessAt, 'running, and stale');
-    case 'failed':
-    case 'interrupted':
-      return { healthy: false, problem: `last run ${status.result}: ${status.error?.message ?? 'no reason recorded'}` };
-  }
-}
-
-export function renderStatus(status: RunStatus, verdict: StatusVerdict, target: string): string {
+/** The lines after the monitoring plugin's first line: what the last run did, for a person. */
+export function renderStatusDetails(status: RunStatus, target: string): string {
   const lines = [
-    `${verdict.healthy ? 'OK' : 'PROBLEM'}: ${target}${verdict.problem === null ? '' : ` — ${verdict.problem}`}`,
+    `target:        ${target}`,
     `last run:      ${status.result} (${status.mode}), started ${status.startedAt}${status.endedAt === null ? '' : `, ended ${status.endedAt}`}`,
     `source:        ${status.source ?? '-'}`,
     `received:      ${status.bytesReceived} bytes, ${status.filesTransferred} files`,

@@ -58,7 +58,7 @@ export function invalidConfig(file: string, problems: readonly string[]): Mirror
   return new MirrorsyncError('config.invalid', `${file}: ${count}:\n${problems.join('\n')}`, { details: { file, problems } });
 }
 
-/** --config, else ./sources.json in cwd, else $MIRRORSYNC_CONFIG; always an absolute path. */
+/** --config, else $MIRRORSYNC_CONFIG, else ./sources.json in cwd; always an absolute path. */
 export async function resolveConfigFile(options: Pick<LoadConfigOptions, 'file' | 'env' | 'cwd'> = {}): Promise<string> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
@@ -67,15 +67,17 @@ export async function resolveConfigFile(options: Pick<LoadConfigOptions, 'file' 
     if (!(await isFile(file))) throw notFound(`${file}: config file not found (given with --config)`, file);
     return file;
   }
-  const local = resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (await isFile(local)) return local;
+  // An explicit environment (a unit's Environment=, a cron line) beats whatever file happens to
+  // sit in the working directory.
   const fromEnv = env[CONFIG_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const file = isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv);
     if (!(await isFile(file))) throw notFound(`${file}: config file not found (named by $${CONFIG_ENV})`, file);
     return file;
   }
-  throw notFound(`no config file: pass --config FILE, create ./${DEFAULT_CONFIG_FILE} in ${cwd}, or set $${CONFIG_ENV}`, local);
+  const local = resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (await isFile(local)) return local;
+  throw notFound(`no config file: pass --config FILE, set $${CONFIG_ENV}, or create ./${DEFAULT_CONFIG_FILE} in ${cwd}`, local);
 }
 
 async function isFile(path: string): Promise<boolean> {

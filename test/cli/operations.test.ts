@@ -72,47 +72,70 @@ describe('the CLI shell', () => {
   });
 });
 
-describe('mirrorsync status as a monitoring check', () => {
-  test('healthy after a sync; its --json is status.json', async (t) => {
+describe('mirrorsync status as a monitoring plugin', () => {
+  test('OK after a sync, first line with perfdata, details after; its --json is status.json plus the verdict', async (t) => {
     const lab = await useLab(t);
     const net = await oneSourceNetwork(lab);
     assert.equal((await runCli(['sync', '--config', net.configPath])).code, 0);
     const human = await runCli(['status', '--config', net.configPath]);
     assert.equal(human.code, 0, human.stdout + human.stderr);
-    assert.match(human.stdout, /^OK: /);
-    assert.match(human.stdout, /last run:\s+synced \(initial\)/);
-    assert.match(human.stdout, /source:\s+master/);
+    assert.match(human.stdout, /^MIRRORSYNC OK - synced from master, last success \d+s ago \| lag=0s;86400;172800 age=\d+s;86400;172800 bytes=\d+B\n/);
+    assert.match(human.stdout, /\nlast run:\s+synced \(initial\)/);
+    assert.match(human.stdout, /\nsource:\s+master/);
     const json = await runCli(['status', '--config', net.configPath, '--json']);
-    assert.deepEqual(JSON.parse(json.stdout), JSON.parse(await readFile(join(net.target, '.mirrorsync', 'status.json'), 'utf8')));
+    assert.equal(json.code, 0);
+    const { verdict, ...status } = JSON.parse(json.stdout) as { verdict: { state: string; exitCode: number; line: string } };
+    assert.deepEqual(status, JSON.parse(await readFile(join(net.target, '.mirrorsync', 'status.json'), 'utf8')));
+    assert.equal(verdict.state, 'OK');
+    assert.equal(verdict.exitCode, 0);
+    assert.match(verdict.line, /^MIRRORSYNC OK - /);
   });
 
-  test('unhealthy (exit 1) when the last run failed, is too old, died, or never happened', async (t) => {
+  test('WARNING (1), CRITICAL (2) and UNKNOWN (3): failed, too old, died, never ran, unreadable, bad config', async (t) => {
     const lab = await useLab(t);
     const target = lab.path('mirror');
     const check = async (...args: string[]) => runCli(['status', '--target', target, ...args], { cwd: lab.root });
+    const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
     const never = await check();
-    assert.equal(never.code, 1);
-    assert.match(never.stderr, /has not run on this target yet/);
+    assert.equal(never.code, 3);
+    assert.match(firstLine(never.stdout), /^MIRRORSYNC UNKNOWN - no status at .*has not run on this target yet \| lag=U;/);
+    const neverJson = JSON.parse((await check('--json')).stdout) as { result: string; exitCode: number; error: { code: string }; verdict: { state: string } };
+    assert.deepEqual([neverJson.result, neverJson.exitCode, neverJson.verdict.state], ['failed', 3, 'UNKNOWN']);
 
     await writeStatus(target, statusOf({ result: 'failed', error: { code: 'sync.failed', message: 'every usable source failed (master: rsync exit 10)' }, tried: [{ name: 'master', exitCode: 10, error: 'rsync exit 10' }] }));
     const failed = await check();
     assert.equal(failed.code, 1);
-    assert.match(failed.stdout, /^PROBLEM: .*last run failed: every usable source failed/);
+    assert.match(firstLine(failed.stdout), /^MIRRORSYNC WARNING - last run failed: every usable source failed .*; last success \d+s ago \|/);
     assert.match(failed.stdout, /tried:\s+master: rsync exit 10 \(exit 10\)/);
 
-    await writeStatus(target, statusOf({ endedAt: new Date(Date.now() - 3 * 86_400_000).toISOString() }));
-    assert.equal((await check()).code, 1, 'a success three days ago is stale with the default --max-age 2d');
-    assert.equal((await check('--max-age', '4d')).code, 0);
+    const threeDays = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    await writeStatus(target, statusOf({ endedAt: threeDays, lastSuccessAt: threeDays }));
+    assert.equal((await check()).code, 2, 'a success three days ago is CRITICAL with the default --critical 2d');
+    assert.equal((await check('--critical', '4d')).code, 1, 'within --critical 4d, older than --warning 1d');
+    assert.equal((await check('--max-age', '4d')).code, 1, '--max-age is the old name of --critical');
+    assert.equal((await check('--critical', '4d', '--warning', '3d12h')).code, 0);
     assert.equal((await check('--max-age', 'soon')).code, 64);
+    assert.equal((await check('--warning', 'soon')).code, 64);
 
     await writeStatus(target, statusOf({ result: 'running', endedAt: null, pid: 2 ** 22 + 12_345 }));
     const died = await check();
     assert.equal(died.code, 1);
-    assert.match(died.stdout, /died without finishing/);
+    assert.match(firstLine(died.stdout), /^MIRRORSYNC WARNING - .*died without finishing/);
 
     await writeStatus(target, statusOf({ result: 'noop' }));
-    assert.equal((await check()).code, 0);
+    assert.match((await check()).stdout, /^MIRRORSYNC OK - up to date from master/);
+
+    await writeFile(join(target, '.mirrorsync', 'status.json'), '{"result": "half');
+    const corrupt = await check();
+    assert.equal(corrupt.code, 3);
+    assert.match(firstLine(corrupt.stdout), /^MIRRORSYNC UNKNOWN - unreadable status: .*not JSON/);
+
+    const badConfig = lab.path('bad.json');
+    await writeFile(badConfig, '{"sources": 3}');
+    const invalid = await runCli(['status', '--config', badConfig], { cwd: lab.root });
+    assert.equal(invalid.code, 3, 'a bad config is UNKNOWN to monitoring, not 78');
+    assert.match(firstLine(invalid.stdout), /^MIRRORSYNC UNKNOWN - .*bad\.json/);
   });
 });
 

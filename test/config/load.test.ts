@@ -100,11 +100,12 @@ describe('which file is read', () => {
     assert.equal(config.file, join(cwd, 'other.json'));
   });
 
-  test('./sources.json in cwd comes before $MIRRORSYNC_CONFIG', async () => {
-    const elsewhere = await folder('env-loser', { 'mirror.json': docText({ name: 'from-env' }) });
-    const cwd = await folder('local-wins', { 'sources.json': docText({ name: 'local' }) });
+  test('$MIRRORSYNC_CONFIG comes before ./sources.json in cwd: an explicit environment beats a stray file', async () => {
+    const elsewhere = await folder('env-beats-local', { 'mirror.json': docText({ name: 'from-env' }) });
+    const cwd = await folder('local-loses', { 'sources.json': docText({ name: 'local' }) });
     const config = await loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: join(elsewhere, 'mirror.json') } });
-    assert.equal(config.name, 'local');
+    assert.equal(config.name, 'from-env');
+    assert.equal((await loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: '' } })).name, 'local', 'an empty variable is unset');
   });
 
   test('$MIRRORSYNC_CONFIG is used when cwd has no sources.json', async () => {
@@ -118,7 +119,7 @@ describe('which file is read', () => {
 
   test('nothing found is config.notFound, saying where it looked', async () => {
     const cwd = await folder('nothing');
-    await rejectsWith(loadConfig({ cwd, env: {} }), 'config.notFound', (message) => assert.match(message, /--config FILE.*sources\.json.*MIRRORSYNC_CONFIG/));
+    await rejectsWith(loadConfig({ cwd, env: {} }), 'config.notFound', (message) => assert.match(message, /--config FILE.*MIRRORSYNC_CONFIG.*sources\.json/));
     await rejectsWith(loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: '' } }), 'config.notFound');
     await rejectsWith(loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: join(cwd, 'gone.json') } }), 'config.notFound', (message) => assert.ok(message.startsWith(join(cwd, 'gone.json'))));
     await rejectsWith(loadConfig({ cwd, file: 'missing.json', env: {} }), 'config.notFound', (message) => assert.ok(message.startsWith(join(cwd, 'missing.json'))));

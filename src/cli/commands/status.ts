@@ -1,31 +1,63 @@
 import { loadCommandConfig } from '../command-config.js';
-import { MirrorsyncError } from '../../errors.js';
-import type { Logger } from '../../log.js';
+import { describeError, MirrorsyncError } from '../../errors.js';
 import { inspectStatus, statusPath } from '../../report/status-file.js';
-import { judgeStatus, renderStatus } from '../render-status.js';
+import { judgeStatus, unknownVerdict, verdictLine, type Thresholds } from '../../report/verdict.js';
+import { isProcessAlive } from '../../util/process-alive.js';
+import { exitCodeForVerdict } from '../exit-codes.js';
+import { renderStatusDetails } from '../render-status.js';
+import type { RunStatus } from '../../report/status-file.js';
 import type { CliContext } from '../context.js';
 
 export interface StatusOptions {
   readonly config?: string;
   readonly target?: string;
   /** Seconds. */
-  readonly maxAge: number;
+  readonly warning: number;
+  /** Seconds; --max-age is its old name. */
+  readonly critical?: number;
+  readonly maxAge?: number;
   readonly json?: boolean;
 }
 
-/** Prints the target's last run; the exit status makes it a monitoring check (0 healthy, 1 not). */
-export async function statusCommand(options: StatusOptions, context: CliContext, logger: Logger): Promise<number> {
-  const target = await resolveTarget(options, context);
-  const read = await inspectStatus(target);
-  if (read.kind !== 'ok') {
-    const message = read.kind === 'missing' ? `no status at ${statusPath(target)}: mirrorsync has not run on this target yet` : `unreadable status at ${statusPath(target)}: ${read.problem}`;
-    if (options.json === true) context.stdout.write(`${JSON.stringify({ healthy: false, problem: message })}\n`);
-    throw new MirrorsyncError('status.missing', message);
+export const DEFAULT_CRITICAL_SECONDS = 2 * 86_400;
+
+/**
+ * A monitoring plugin (Nagios/Icinga/monitoring-plugins): one first line with perfdata, details
+ * after it, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Nothing it meets is an error: a missing
+ * or unreadable status, even a bad config, is UNKNOWN, so the monitoring shows why.
+ */
+export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
+  const critical = options.critical ?? options.maxAge ?? DEFAULT_CRITICAL_SECONDS;
+  const thresholds: Thresholds = { warningSeconds: Math.min(options.warning, critical), criticalSeconds: critical };
+  const found = await findStatus(options, context);
+  const verdict = 'status' in found ? judgeStatus(found.status, new Date(), thresholds, isProcessAlive) : unknownVerdict(found.problem.message, thresholds);
+  const exitCode = exitCodeForVerdict(verdict.state);
+  if (options.json === true) {
+    const verdictJson = { state: verdict.state, exitCode, line: verdictLine(verdict), summary: verdict.summary, ageSeconds: verdict.ageSeconds, ...verdict.thresholds };
+    const document =
+      'status' in found
+        ? { ...found.status, verdict: verdictJson }
+        : { result: 'failed', error: { code: found.problem.code, message: found.problem.message }, exitCode, verdict: verdictJson };
+    context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else {
+    context.stdout.write(`${verdictLine(verdict)}\n${'status' in found ? renderStatusDetails(found.status, found.target) : ''}`);
   }
-  const verdict = judgeStatus(read.status, options.maxAge, new Date());
-  if (!verdict.healthy) logger.debug({ problem: verdict.problem }, 'unhealthy');
-  context.stdout.write(options.json === true ? `${JSON.stringify(read.status, null, 2)}\n` : renderStatus(read.status, verdict, target));
-  return verdict.healthy ? 0 : 1;
+  return exitCode;
+}
+
+type Found = { readonly status: RunStatus; readonly target: string } | { readonly problem: { readonly code: string; readonly message: string } };
+
+async function findStatus(options: StatusOptions, context: CliContext): Promise<Found> {
+  let target: string;
+  try {
+    target = await resolveTarget(options, context);
+  } catch (error) {
+    return { problem: error instanceof MirrorsyncError ? { code: error.code, message: error.message.replace(/\n/g, '; ') } : { code: 'internal', message: describeError(error) } };
+  }
+  const read = await inspectStatus(target);
+  if (read.kind === 'ok') return { status: read.status, target };
+  const message = read.kind === 'missing' ? `no status at ${statusPath(target)}: mirrorsync has not run on this target yet` : `unreadable status: ${read.problem}`;
+  return { problem: { code: 'status.missing', message } };
 }
 
 async function resolveTarget(options: StatusOptions, context: CliContext): Promise<string> {
@@ -39,3 +71,4 @@ async function resolveTarget(options: StatusOptions, context: CliContext): Promi
   }
   throw new MirrorsyncError('usage.invalid', 'no target: set "target" in the config or pass --target');
 }
+
