@@ -29,7 +29,12 @@ try {
     entryScript: process.argv[1] ?? '',
   });
 } catch (error) {
-  if (error instanceof MirrorsyncError) {
+  if (error instanceof MirrorsyncError && error.code === 'internal') {
+    // A bug, not an outcome: keep the stack of what was thrown for the report.
+    const cause: unknown = error.cause ?? error;
+    process.stderr.write(`mirrorsync: internal error: ${error.message}\n${cause instanceof Error ? (cause.stack ?? '') : ''}\n`);
+    status = EXIT.software;
+  } else if (error instanceof MirrorsyncError) {
     if (error.details['alreadyShown'] !== true) process.stderr.write(`mirrorsync: ${error.message}\n`);
     status = exitCodeFor(error.code);
   } else {

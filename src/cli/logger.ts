@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Logger as PinoLogger } from 'pino';
+import { cannotCreateError } from '../util/can-create.js';
 import { LEVEL_VALUES, type Logger, type LogFn, type LogLevel } from '../log.js';
 
 export interface LoggerOptions {
@@ -33,10 +34,7 @@ const QUIET_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
  */
 export function createCliLogger(options: LoggerOptions): CliLogger {
   let fileFd: number | undefined;
-  const openFile = () => {
-    if (options.file !== undefined) fileFd = openSync(options.file, 'a', 0o640);
-  };
-  openFile();
+  if (options.file !== undefined) fileFd = openLogFile(options.file);
   const stderrThreshold = LEVEL_VALUES[options.stderrLevel ?? options.level];
   // Without a file, records under the stderr threshold go nowhere: do not even format them.
   const level = options.file === undefined ? (options.stderrLevel ?? options.level) : options.level;
@@ -74,6 +72,15 @@ export function createCliLogger(options: LoggerOptions): CliLogger {
     },
   };
   return cliLogger;
+}
+
+/** Opens --log-file for appending; what stops it is the operator's to fix, with a sentence (exit 73). */
+function openLogFile(file: string): number {
+  try {
+    return openSync(file, 'a', 0o640);
+  } catch (error) {
+    throw cannotCreateError('log file', file, error);
+  }
 }
 
 function recordLevel(line: string): number {

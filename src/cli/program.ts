@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { MirrorsyncError } from '../errors.js';
+import { asMirrorsyncError, MirrorsyncError } from '../errors.js';
 import { LEVEL_VALUES, LOG_LEVELS, type LogLevel } from '../log.js';
 import { parseDuration } from '../util/duration.js';
 import type { CliContext } from './context.js';
+import { failureDocument, trackWrites, wantsJson } from './json-failure.js';
 import { createCliLogger, type CliLogger } from './logger.js';
 
 interface CommonOptions {
@@ -15,7 +16,10 @@ interface CommonOptions {
 }
 
 /** Parses argv and runs one command; resolves to the exit status, rejects with MirrorsyncError. */
-export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+export async function runCli(argv: readonly string[], outerContext: CliContext): Promise<number> {
+  const json = wantsJson(argv);
+  const stdout = trackWrites(outerContext.stdout);
+  const context: CliContext = { ...outerContext, stdout: stdout.stream };
   let status = 0;
   const program = new Command('mirrorsync')
     .description('Keep a software mirror in sync: probe sources, rank them, run one locked rsync, fail over, report.')
@@ -117,13 +121,15 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end with 0; help shown because a command was missing is a usage error.
-      if (error.exitCode === 0) return 0;
-      // commander has already printed the problem (and the hint to --help) on stderr.
-      throw new MirrorsyncError('usage.invalid', error.message.replace(/^error: /, ''), { cause: error, details: { alreadyShown: true } });
-    }
-    throw error;
+    // --help and --version end with 0; help shown because a command was missing is a usage error.
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    const failure =
+      error instanceof CommanderError
+        ? // commander has already printed the problem (and the hint to --help) on stderr.
+          new MirrorsyncError('usage.invalid', error.message.replace(/^error: /, ''), { cause: error, details: { alreadyShown: true } })
+        : asMirrorsyncError(error);
+    if (json && !stdout.written()) context.stdout.write(failureDocument(failure));
+    throw failure;
   }
   return status;
 }

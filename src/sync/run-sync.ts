@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SourceConfig } from '../config/types.js';
-import { describeError, MirrorsyncError } from '../errors.js';
+import { asMirrorsyncError, describeError, MirrorsyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readHistory, recordOutcomes, writeHistory, type OutcomeEntry } from '../report/history.js';
 import { redactCredentials } from '../report/run-log.js';
@@ -140,7 +140,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       error: null,
     });
   } catch (error) {
-    const failure = error instanceof MirrorsyncError ? error : new MirrorsyncError('internal', describeError(error), { cause: error });
+    const failure = asMirrorsyncError(error);
     const interrupted = failure.code === 'interrupted.sigint' || failure.code === 'interrupted.sigterm';
     const tried = (failure.details['tried'] as RunStatus['tried'] | undefined) ?? passes?.tried ?? [];
     const report = await finish({
@@ -204,7 +204,7 @@ function sameLocalState(a: LocalState, b: LocalState): boolean {
 
 function assertTargetSafe(target: string): void {
   const verdict = checkTarget(target);
-  if (!verdict.ok) throw new MirrorsyncError('target.unsafe', verdict.message);
+  if (!verdict.ok) throw new MirrorsyncError(verdict.local === true ? 'sync.local' : 'target.unsafe', verdict.message);
 }
 
 function assertKnownSource(config: Config, name: string | undefined): void {

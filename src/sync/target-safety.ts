@@ -1,7 +1,9 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
+import { describeSystemError, isSystemError } from '../errors.js';
 
-export type TargetCheck = { readonly ok: true } | { readonly ok: false; readonly message: string };
+/** `local`: not a safety refusal but a local problem (a file where the folder should be): exit 74. */
+export type TargetCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly local?: true };
 
 /**
  * The operating system and kernel file systems: never a target, nor anything inside them.
@@ -51,7 +53,7 @@ export function checkTarget(target: string): TargetCheck {
   if (!byPath.ok) return byPath;
   const path = posix.normalize(target).replace(/(.)\/$/, '$1');
   const resolved = resolveExisting(path);
-  if ('error' in resolved) return refuse(`target ${path}: ${resolved.error}`);
+  if ('error' in resolved) return resolved.local === true ? { ok: false, message: `target ${path}: ${resolved.error}`, local: true } : refuse(`target ${path}: ${resolved.error}`);
   if (resolved.path !== path) {
     const real = checkTargetPath(resolved.path);
     if (!real.ok) return refuse(`target ${path} leads to ${resolved.path}: ${real.message}`);
@@ -60,17 +62,17 @@ export function checkTarget(target: string): TargetCheck {
 }
 
 // Resolves the longest existing prefix with realpath and appends the rest unchanged.
-function resolveExisting(path: string): { path: string } | { error: string } {
+function resolveExisting(path: string): { path: string } | { error: string; local?: true } {
   const rest: string[] = [];
   let current = path;
   for (;;) {
     try {
       const real = realpathSync(current);
-      if (!statSync(real).isDirectory()) return { error: `${real} is not a directory` };
+      if (!statSync(real).isDirectory()) return { error: `${real} is not a directory`, local: true };
       return { path: rest.length === 0 ? real : join(real, ...rest.reverse()) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' || current === '/') return { error: `cannot resolve ${current} (${code ?? String(error)})` };
+      if (code !== 'ENOENT' || current === '/') return { error: `cannot resolve ${current}: ${isSystemError(error) ? describeSystemError(error) : String(error)}`, local: true };
       if (isDanglingSymlink(current)) return { error: `${current} is a symlink to a missing path` };
       rest.push(basename(current));
       current = dirname(current);

@@ -32,6 +32,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   const target = config.target;
   if (target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
   const full = options.full === true;
+  if (options.metricsFile !== undefined) await (await import('../../util/can-create.js')).assertCanCreate(options.metricsFile, 'metrics file');
 
   if (options.dryRun === true) {
     const { planDryRun } = await import('../../sync/dry-run.js');
