@@ -18,7 +18,9 @@ export function cannotCreateError(what: string, path: string, cause: unknown): M
 export async function assertCanCreate(path: string, what: string): Promise<void> {
   const file = resolve(path);
   try {
-    await access(dirname(file), constants.W_OK);
+    const folder = dirname(file);
+    if (!(await stat(folder)).isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
+    await access(folder, constants.W_OK);
     if ((await stat(file).catch(() => null))?.isDirectory() === true) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
   } catch (error) {
     throw cannotCreateError(what, path, error);
