@@ -43,6 +43,8 @@ export interface RunStatus {
   readonly host?: string;
   readonly version?: string;
   readonly durationSeconds?: number;
+  /** rsync's "Total file size" of the tree at the last synced run (status pages show it); kept across runs. */
+  readonly totalFileSize?: number;
   /** Set when a pass stopped at the --max-delete cap; kept until a run syncs. */
   readonly maxDeleteStop?: { readonly freshness: string | null; readonly identity: string | null; readonly maxDelete: number; readonly fraction: number };
 }
@@ -79,6 +81,7 @@ export function startRunStatus(previous: RunStatus | null, init: RunStart): RunS
     error: null,
     ...(died === undefined ? {} : { previousRunDied: died }),
     ...(previous?.maxDeleteStop === undefined ? {} : { maxDeleteStop: previous.maxDeleteStop }),
+    ...(previous?.totalFileSize === undefined ? {} : { totalFileSize: previous.totalFileSize }),
     ...(init.host === undefined ? {} : { host: init.host }),
     ...(init.version === undefined ? {} : { version: init.version }),
   };
@@ -96,6 +99,7 @@ export interface RunEnd {
   readonly lagSeconds?: number | null | undefined;
   readonly error?: { readonly code: string; readonly message: string } | null | undefined;
   readonly maxDeleteStop?: RunStatus['maxDeleteStop'];
+  readonly totalFileSize?: number | null | undefined;
 }
 
 /** The status written when a run ends: no pid any more, and a new lastSuccessAt on synced or noop. */
@@ -119,6 +123,7 @@ export function finishRunStatus(running: RunStatus, end: RunEnd): RunStatus {
     error: end.error ?? null,
     ...(Number.isFinite(durationMs) ? { durationSeconds: Math.max(0, durationMs) / 1000 } : {}),
     ...(maxDeleteStop === undefined ? {} : { maxDeleteStop }),
+    ...(typeof end.totalFileSize === 'number' ? { totalFileSize: end.totalFileSize } : {}),
   };
 }
 

@@ -96,7 +96,8 @@ export function parseRunStatus(value: unknown): RunStatus | string {
     check(v, 'previousRunDied', orMissing((x) => isObject(x) && isDate(x['startedAt']) && orNull(isCount)(x['pid']))) ??
     check(v, 'host', orMissing(isString)) ??
     check(v, 'version', orMissing(isString)) ??
-    check(v, 'durationSeconds', orMissing(isNumber));
+    check(v, 'durationSeconds', orMissing(isNumber)) ??
+    check(v, 'totalFileSize', orMissing(isCount));
   return wrong ?? (v as unknown as RunStatus);
 }
 

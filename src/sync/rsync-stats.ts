@@ -6,10 +6,12 @@ export interface RsyncStats {
   /** Entries in the source's file list (files, dirs, links). */
   fileCount: number | null;
   deletedFiles: number;
+  /** "Total file size": the bytes of the whole tree the pass saw (what status pages call size). */
+  totalFileSize: number | null;
 }
 
 export function emptyStats(): RsyncStats {
-  return { bytesReceived: 0, bytesSent: 0, filesTransferred: 0, fileCount: null, deletedFiles: 0 };
+  return { bytesReceived: 0, bytesSent: 0, filesTransferred: 0, fileCount: null, deletedFiles: 0, totalFileSize: null };
 }
 
 const FIELDS: ReadonlyArray<readonly [prefix: string, key: keyof RsyncStats]> = [
@@ -18,6 +20,7 @@ const FIELDS: ReadonlyArray<readonly [prefix: string, key: keyof RsyncStats]> = 
   ['Number of regular files transferred: ', 'filesTransferred'],
   ['Number of files: ', 'fileCount'],
   ['Number of deleted files: ', 'deletedFiles'],
+  ['Total file size: ', 'totalFileSize'],
 ];
 
 /** Folds one output line into the stats; lines that are not part of --stats are ignored. */
@@ -49,4 +52,5 @@ export function addStats(total: RsyncStats, more: RsyncStats): void {
   total.deletedFiles += more.deletedFiles;
   // The largest file list seen is the tree's: a trace pass lists one file.
   if (more.fileCount !== null && (total.fileCount === null || more.fileCount > total.fileCount)) total.fileCount = more.fileCount;
+  if (more.totalFileSize !== null && (total.totalFileSize === null || more.totalFileSize > total.totalFileSize)) total.totalFileSize = more.totalFileSize;
 }

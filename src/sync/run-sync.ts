@@ -135,6 +135,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       tried: passes.tried,
       bytesReceived: passes.stats.bytesReceived,
       filesTransferred: passes.stats.filesTransferred,
+      totalFileSize: passes.stats.totalFileSize,
       freshness: after.freshness?.at ?? null,
       lagSeconds: lagOf(after, ranking),
       error: null,

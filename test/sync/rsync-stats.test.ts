@@ -12,9 +12,10 @@ test('--stats lines fold into figures; other lines are ignored', () => {
     'Number of regular files transferred: 56',
     'Total bytes sent: 1,024',
     'Total bytes received: 9,876,543',
+    'Total file size: 123,456,789 bytes',
     '>f+++++++++ Total bytes received: 5 (a file name, not a stats line)',
   ]) foldStatsLine(stats, line);
-  assert.deepEqual(stats, { bytesReceived: 9_876_543, bytesSent: 1024, filesTransferred: 56, fileCount: 1234, deletedFiles: 7 });
+  assert.deepEqual(stats, { bytesReceived: 9_876_543, bytesSent: 1024, filesTransferred: 56, fileCount: 1234, deletedFiles: 7, totalFileSize: 123_456_789 });
 });
 
 test("a failed pass's 'bytes received so far' counts as received", () => {
@@ -26,9 +27,10 @@ test("a failed pass's 'bytes received so far' counts as received", () => {
 
 test('adding passes keeps the largest file list: a trace pass lists one file', () => {
   const total = emptyStats();
-  addStats(total, { ...emptyStats(), fileCount: 112, bytesReceived: 10 });
-  addStats(total, { ...emptyStats(), fileCount: 1, bytesReceived: 5 });
+  addStats(total, { ...emptyStats(), fileCount: 112, bytesReceived: 10, totalFileSize: 5_000 });
+  addStats(total, { ...emptyStats(), fileCount: 1, bytesReceived: 5, totalFileSize: 20 });
   assert.equal(total.fileCount, 112);
+  assert.equal(total.totalFileSize, 5_000);
   assert.equal(total.bytesReceived, 15);
 });
 
