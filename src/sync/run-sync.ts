@@ -32,6 +32,12 @@ export interface SyncRequest {
   readonly logger: Logger;
   readonly version: string;
   readonly onProgress?: (source: string, progress: PassProgress) => void;
+  /** Runs holding the lock, before the run's status is written: a host's `sync --all` takes the mirror's triggers here. */
+  readonly onLocked?: () => Promise<void>;
+  /** After status.json says `running`: the host status file is rewritten here. Its failure is logged, not fatal. */
+  readonly onStarted?: (status: RunStatus) => Promise<void>;
+  /** The clock the run's times come from; tests of schedules set it (MIRRORSYNC_TEST_NOW). */
+  readonly clock?: () => Date;
 }
 
 export interface SyncReport {
@@ -56,7 +62,8 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   assertTargetSafe(target);
   assertKnownSource(config, request.source);
   await createStateDir(target);
-  const startedAt = new Date();
+  const clock = request.clock ?? (() => new Date());
+  const startedAt = clock();
   // Probing needs nothing the lock protects and is most of a no-op run, so it starts while the
   // lock is being taken; when the lock is held, the probes are stopped before anything is written.
   let state = await readLocalState(config, target, request.mode);
@@ -92,7 +99,9 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     const { local, mode } = state;
     status = { ...status, mode };
     if (status.previousRunDied) logger.warn({ previousRun: status.previousRunDied }, 'the previous run died without finishing; the lock is free now');
+    await request.onLocked?.();
     await writeStatus(target, status);
+    await request.onStarted?.(status).catch((error: unknown) => logger.warn({ err: describeError(error) }, 'could not publish the start of the run'));
 
     const assessment = await assessing;
     probes = assessment.probes;
@@ -130,7 +139,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     await writeMirrorTrace(target, { freshness: after.freshness?.at ?? null, syncedAt: new Date(), source: passes.source });
     return await finish({
       result: 'synced',
-      endedAt: new Date(),
+      endedAt: clock(),
       source: passes.source,
       tried: passes.tried,
       bytesReceived: passes.stats.bytesReceived,
@@ -146,7 +155,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     const tried = (failure.details['tried'] as RunStatus['tried'] | undefined) ?? passes?.tried ?? [];
     const report = await finish({
       result: interrupted ? 'interrupted' : 'failed',
-      endedAt: new Date(),
+      endedAt: clock(),
       tried,
       bytesReceived: tried.reduce((sum, entry) => sum + (entry.bytesReceived ?? 0), 0),
       error: { code: failure.code, message: redactCredentials(failure.message) },
@@ -162,7 +171,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
 
   async function finishNoop(why: string, local: LocalProbe): Promise<SyncReport> {
     logger.info({ freshness: local.freshness?.at.toISOString() ?? null }, `nothing to do: ${why}`);
-    return finish({ result: 'noop', endedAt: new Date(), freshness: local.freshness?.at ?? null, lagSeconds: ranking ? lagOf(local, ranking) : 0, error: null });
+    return finish({ result: 'noop', endedAt: clock(), freshness: local.freshness?.at ?? null, lagSeconds: ranking ? lagOf(local, ranking) : 0, error: null });
   }
 
   async function finish(end: RunEnd): Promise<SyncReport> {
