@@ -31,6 +31,7 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
   const configOption = () => new Option('-c, --config <file>', 'sources.json to read (default $MIRRORSYNC_CONFIG, then ./sources.json)');
   const targetOption = () => new Option('-t, --target <dir>', 'mirror directory (overrides the config\'s target)');
   const modeOption = () => new Option('--mode <mode>', 'initial (bootstrap), incremental, or auto: initial when the target is empty').choices(['auto', 'initial', 'incremental']).default('auto');
+  const configDirOption = () => new Option('--config-dir <dir>', "a host's config dir: host.json and mirrors/*.json (default $MIRRORSYNC_CONFIG_DIR, then /etc/mirrorsync)");
   const jsonOption = () => new Option('--json', 'print one JSON document on stdout and nothing else there');
   const logOptions = (command: Command) =>
     command
@@ -97,8 +98,25 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .addOption(new Option('--warning <duration>', 'WARNING when the last success is older (e.g. 12h, 1d)').default(86_400, '1d').argParser(parseDurationOption))
       .addOption(new Option('--critical <duration>', 'CRITICAL when no success is this recent (default 2d)').argParser(parseDurationOption))
       .addOption(new Option('--max-age <duration>', 'the old name of --critical').argParser(parseDurationOption))
-      .addOption(jsonOption()),
-  ).action(run('status', async (options) => (await import('./commands/status.js')).statusCommand(options, context)));
+      .addOption(jsonOption())
+      .option('--all', "every mirror of the config dir: a row each; exits with the worst mirror's verdict")
+      .addOption(configDirOption())
+      .addOption(new Option('--format <format>', 'with --all: print the mirrors as tunasync /jobs JSON (as --json does) or mirrorz entries').choices(['tunasync', 'mirrorz'])),
+  ).action(
+    run('status', async (options: { all?: boolean }) =>
+      options.all === true
+        ? (await import('./commands/status-all.js')).statusAllCommand(options as never, context)
+        : (await import('./commands/status.js')).statusCommand(options as never, context),
+    ),
+  );
+
+  logOptions(
+    program
+      .command('trigger')
+      .description('ask for a sync of one mirror of the host now (an upstream push); the next sync --all --due runs it')
+      .argument('<name>', 'the mirror, as named in the config dir')
+      .addOption(configDirOption()),
+  ).action((name: string, options: CommonOptions) => run('trigger', async (parsed: object) => (await import('./commands/trigger.js')).triggerCommand(name, parsed, context))(options));
 
   logOptions(
     program
@@ -107,8 +125,16 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .addOption(configOption())
       .addOption(new Option('--format <format>', 'what to print').choices(['cron', 'systemd', 'kubernetes']).makeOptionMandatory())
       .option('--template', 'systemd: print mirrorsync@.service/.timer instance units, one config per mirror')
-      .addOption(new Option('--every <duration>', 'how often to sync (e.g. 10m, 1h, 6h)').default(6 * 3_600, '6h').argParser(parseDurationOption)),
-  ).action(run('schedule', async (options) => (await import('./commands/schedule.js')).scheduleCommand(options, context)));
+      .addOption(new Option('--every <duration>', 'how often to sync (e.g. 10m, 1h, 6h)').default(6 * 3_600, '6h').argParser(parseDurationOption))
+      .option('--all', 'the one line or timer of a host: sync --all --due every 5 minutes (cron or systemd)')
+      .addOption(configDirOption()),
+  ).action(
+    run('schedule', async (options: { all?: boolean }) =>
+      options.all === true
+        ? (await import('./commands/schedule-all.js')).scheduleAllCommand(options as never, context)
+        : (await import('./commands/schedule.js')).scheduleCommand(options as never, context),
+    ),
+  );
 
   logOptions(
     program

@@ -12,7 +12,7 @@ export interface TemplateSchedule {
   readonly maxDurationSeconds: number;
 }
 
-const UNIT_DIR = '/etc/systemd/system';
+export const UNIT_DIR = '/etc/systemd/system';
 const METRICS_DIR = '/var/lib/prometheus/node-exporter';
 
 /** `mirrorsync-<name>.service` and `.timer`, each under a `# --- <path> ---` line. */
@@ -69,16 +69,19 @@ export function renderSystemdTemplate(input: TemplateSchedule): string {
   ].join('\n');
 }
 
-interface ServiceParts {
+export interface ServiceParts {
   readonly description: string;
   readonly execStart: string;
   readonly writable: string;
-  readonly metricsFile: string;
+  /** Absent when the metrics file is configured elsewhere (host.json). */
+  readonly metricsFile?: string;
   readonly maxDurationSeconds: number;
   readonly writableNote: readonly string[];
+  /** Replaces the per-run backstop (a host run holds many mirrors' runs). */
+  readonly timeoutStartSec?: string;
 }
 
-function service(parts: ServiceParts): string[] {
+export function service(parts: ServiceParts): string[] {
   return [
     '[Unit]',
     `Description=${parts.description}`,
@@ -90,12 +93,16 @@ function service(parts: ServiceParts): string[] {
     '# Runs as root unless User=/Group= name the owner of the target (recommended).',
     '#User=mirror',
     `ExecStart=${parts.execStart}`,
-    '# For node_exporter\'s textfile collector, append to ExecStart',
-    `#   --metrics-file ${parts.metricsFile}`,
-    `# and add ReadWritePaths=${METRICS_DIR} (left out: that folder exists only where the collector is set up).`,
+    ...(parts.metricsFile === undefined
+      ? []
+      : [
+          '# For node_exporter\'s textfile collector, append to ExecStart',
+          `#   --metrics-file ${parts.metricsFile}`,
+          `# and add ReadWritePaths=${METRICS_DIR} (left out: that folder exists only where the collector is set up).`,
+        ]),
     '# Logs go to the journal. Hooks from the config run inside the same sandbox.',
     `# A backstop only: mirrorsync stops each rsync pass after rsync.maxDurationSeconds (${parts.maxDurationSeconds}s) itself.`,
-    `TimeoutStartSec=${runDeadlineSeconds(parts.maxDurationSeconds)}`,
+    `TimeoutStartSec=${parts.timeoutStartSec ?? runDeadlineSeconds(parts.maxDurationSeconds)}`,
     '# SIGTERM to mirrorsync alone: it stops rsync, releases the lock and records "interrupted".',
     'KillMode=mixed',
     'TimeoutStopSec=60',
@@ -118,7 +125,7 @@ function service(parts: ServiceParts): string[] {
   ];
 }
 
-function timer(cadence: Cadence, description: string, spreadNote: string): string[] {
+export function timer(cadence: Cadence, description: string, spreadNote: string): string[] {
   // A tenth of the period, at most 15 minutes: enough to spread load, small against the period.
   const delay = Math.min(Math.round(cadenceSeconds(cadence) / 10), 900);
   return [

@@ -21,14 +21,19 @@ export interface StatusOptions {
 
 export const DEFAULT_CRITICAL_SECONDS = 2 * 86_400;
 
+/** --warning and --critical (or its old name --max-age) as thresholds; warning never above critical. */
+export function thresholdsFrom(options: Pick<StatusOptions, 'warning' | 'critical' | 'maxAge'>): Thresholds {
+  const critical = options.critical ?? options.maxAge ?? DEFAULT_CRITICAL_SECONDS;
+  return { warningSeconds: Math.min(options.warning, critical), criticalSeconds: critical };
+}
+
 /**
  * A monitoring plugin (Nagios/Icinga/monitoring-plugins): one first line with perfdata, details
  * after it, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Nothing it meets is an error: a missing
  * or unreadable status, even a bad config, is UNKNOWN, so the monitoring shows why.
  */
 export async function statusCommand(options: StatusOptions, context: CliContext): Promise<number> {
-  const critical = options.critical ?? options.maxAge ?? DEFAULT_CRITICAL_SECONDS;
-  const thresholds: Thresholds = { warningSeconds: Math.min(options.warning, critical), criticalSeconds: critical };
+  const thresholds = thresholdsFrom(options);
   const found = await findStatus(options, context);
   const verdict = 'status' in found ? judgeStatus(found.status, new Date(), thresholds, isProcessAlive) : unknownVerdict(found.problem.message, thresholds);
   const exitCode = exitCodeForVerdict(verdict.state);
