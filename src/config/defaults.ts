@@ -15,12 +15,14 @@ export const RSYNC_DEFAULTS: RsyncSettings = {
   retries: 2,
   retryDelaySeconds: 10,
   binary: 'rsync',
+  cve2024Patched: false,
 };
 
 export const PROBE_DEFAULTS: ProbeSettings = {
   timeoutMs: 5000,
   samples: 3,
   freshWithinSeconds: 21600,
+  maxClockSkewSeconds: 300,
 };
 
 export const SOURCE_DEFAULTS = { master: false, priority: 0 } as const;
@@ -46,6 +48,8 @@ export const LIMITS = {
   timeoutMs: { min: 1, max: MAX_TIMER_MS },
   samples: { min: 1, max: 20 },
   freshWithinSeconds: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  // A day: a skew wider than that is a broken clock, and would let a liar move its date that far.
+  maxClockSkewSeconds: { min: 0, max: 86400 },
   priority: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
 } as const satisfies Record<string, IntegerBounds>;
 
@@ -53,7 +57,7 @@ export const LIMITS = {
 export const KNOWN_KEYS = {
   root: ['$schema', 'name', 'target', 'trace', 'sources', 'rsync', 'probe', 'hooks'],
   source: ['name', 'url', 'http', 'master', 'priority', 'passwordFile', 'region'],
-  rsync: ['args', 'timeoutSeconds', 'connectTimeoutSeconds', 'maxDurationSeconds', 'maxDeleteFraction', 'retries', 'retryDelaySeconds', 'binary'],
-  probe: ['timeoutMs', 'samples', 'freshWithinSeconds'],
+  rsync: ['args', 'timeoutSeconds', 'connectTimeoutSeconds', 'maxDurationSeconds', 'maxDeleteFraction', 'retries', 'retryDelaySeconds', 'binary', 'cve2024Patched'],
+  probe: ['timeoutMs', 'samples', 'freshWithinSeconds', 'maxClockSkewSeconds'],
   hooks: ['onSuccess', 'onFailure'],
 } as const satisfies Record<string, readonly string[]>;

@@ -20,6 +20,7 @@ export function readRsync(value: unknown, path: string, problems: Problems): Rsy
     retries: fields.integer('retries', LIMITS.retries) ?? RSYNC_DEFAULTS.retries,
     retryDelaySeconds: fields.integer('retryDelaySeconds', LIMITS.retryDelaySeconds) ?? RSYNC_DEFAULTS.retryDelaySeconds,
     binary: fields.string('binary', checkCommand) ?? RSYNC_DEFAULTS.binary,
+    cve2024Patched: fields.boolean('cve2024Patched') ?? RSYNC_DEFAULTS.cve2024Patched,
   };
 }
 
@@ -31,6 +32,7 @@ export function readProbe(value: unknown, path: string, problems: Problems): Pro
     timeoutMs: fields.integer('timeoutMs', LIMITS.timeoutMs) ?? PROBE_DEFAULTS.timeoutMs,
     samples: fields.integer('samples', LIMITS.samples) ?? PROBE_DEFAULTS.samples,
     freshWithinSeconds: fields.integer('freshWithinSeconds', LIMITS.freshWithinSeconds) ?? PROBE_DEFAULTS.freshWithinSeconds,
+    maxClockSkewSeconds: fields.integer('maxClockSkewSeconds', LIMITS.maxClockSkewSeconds) ?? PROBE_DEFAULTS.maxClockSkewSeconds,
   };
 }
 

@@ -27,12 +27,16 @@ export interface RsyncSettings {
   readonly retryDelaySeconds: number;
   /** rsync binary to run. */
   readonly binary: string;
+  /** The operator checked that the local rsync, though older than 3.4.0, carries the fixes for CVE-2024-12084 to 12088. */
+  readonly cve2024Patched: boolean;
 }
 
 export interface ProbeSettings {
   readonly timeoutMs: number;
   readonly samples: number;
   readonly freshWithinSeconds: number;
+  /** A freshness later than now plus this is refused as a trace from the future. */
+  readonly maxClockSkewSeconds: number;
 }
 
 export interface HookSettings {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../util/duration.js';
 import type { Freshness } from './types.js';
 
 /**
@@ -10,4 +11,14 @@ export function compareFreshness(a: Freshness, b: Freshness): number {
   if (delta !== 0) return delta;
   if (a.identity !== undefined && b.identity !== undefined && a.identity !== b.identity) return 1;
   return 0;
+}
+
+/**
+ * Why a date cannot be a publication yet: later than this host's clock plus the allowed skew.
+ * A source that dates its trace ahead would otherwise rank as the freshest and capture the mirror.
+ */
+export function futureError(at: Date, now: Date, maxSkewSeconds: number): string | undefined {
+  const aheadSeconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  if (aheadSeconds <= maxSkewSeconds) return undefined;
+  return `dated ${at.toISOString()}, ${formatDuration(aheadSeconds)} ahead of this host's clock (more than probe.maxClockSkewSeconds, ${maxSkewSeconds} s)`;
 }

@@ -1,5 +1,6 @@
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { futureError } from './freshness.js';
 import { parseTrace } from './trace-format.js';
 import type { Freshness } from './types.js';
 
@@ -16,6 +17,7 @@ export interface LocalProbe {
 
 const OWN_FOLDER = '.mirrorsync';
 const TRACE_MAX_BYTES = 64 * 1024;
+const DAY_SECONDS = 86_400;
 
 export interface LocalProbeOptions {
   readonly now?: Date;
@@ -25,11 +27,14 @@ export interface LocalProbeOptions {
    * would make a half-synced mirror look newer than its source.
    */
   readonly preferRecorded?: boolean;
+  /** probe.maxClockSkewSeconds: a local freshness later than now plus this is not believed. Default a day. */
+  readonly maxSkewSeconds?: number;
 }
 
 /** Reads the local copy's freshness the way sources are read: its trace, else its newest top-level mtime. */
 export async function probeLocal(target: string, trace: string | undefined, options: LocalProbeOptions = {}): Promise<LocalProbe> {
   const now = options.now ?? new Date();
+  const skew = options.maxSkewSeconds ?? DAY_SECONDS;
   let names: string[];
   try {
     names = (await readdir(target)).filter((name) => name !== OWN_FOLDER);
@@ -38,22 +43,24 @@ export async function probeLocal(target: string, trace: string | undefined, opti
     return { exists: errorCode(error) !== 'ENOTDIR', empty: true, freshness: null, error: `cannot read the target: ${message(error)}` };
   }
   const empty = names.length === 0;
-  if (trace !== undefined) return { exists: true, empty, ...(await readLocalTrace(join(target, trace), now)) };
+  if (trace !== undefined) return { exists: true, empty, ...(await readLocalTrace(join(target, trace), now, skew)) };
   if (empty) return { exists: true, empty, freshness: null };
   if (options.preferRecorded === true) {
-    const recorded = await readLocalTrace(join(target, OWN_FOLDER, 'trace'), now);
+    const recorded = await readLocalTrace(join(target, OWN_FOLDER, 'trace'), now, skew);
     if (recorded.freshness !== null) return { exists: true, empty, freshness: recorded.freshness };
   }
   try {
     const times = await Promise.all(names.map(async (name) => (await lstat(join(target, name))).mtimeMs));
     // rsync lists whole seconds; so do we, or a local copy would look newer than its source.
-    return { exists: true, empty, freshness: { at: new Date(Math.floor(Math.max(...times) / 1000) * 1000) } };
+    const at = new Date(Math.floor(Math.max(...times) / 1000) * 1000);
+    const future = futureError(at, now, skew);
+    return future === undefined ? { exists: true, empty, freshness: { at } } : { exists: true, empty, freshness: null, error: `the local listing is from the future: ${future}` };
   } catch (error) {
     return { exists: true, empty, freshness: null, error: `cannot read the target: ${message(error)}` };
   }
 }
 
-async function readLocalTrace(path: string, now: Date): Promise<{ freshness: Freshness | null; error?: string }> {
+async function readLocalTrace(path: string, now: Date, maxSkewSeconds: number): Promise<{ freshness: Freshness | null; error?: string }> {
   let text: string;
   try {
     text = await readHead(path, TRACE_MAX_BYTES);
@@ -61,8 +68,10 @@ async function readLocalTrace(path: string, now: Date): Promise<{ freshness: Fre
     if (errorCode(error) === 'ENOENT') return { freshness: null };
     return { freshness: null, error: `cannot read the local trace: ${message(error)}` };
   }
-  const parsed = parseTrace(text, now);
-  return 'error' in parsed ? { freshness: null, error: `local trace: ${parsed.error}` } : { freshness: parsed };
+  const parsed = parseTrace(text, now, maxSkewSeconds);
+  if (!('error' in parsed)) return { freshness: parsed };
+  // Believing it would make every honest source look older than the mirror: the mirror captured.
+  return { freshness: null, error: parsed.future === true ? `the local trace is from the future: ${parsed.error}` : `local trace: ${parsed.error}` };
 }
 
 // A trace is small; a huge file there must not be read whole.

@@ -5,13 +5,14 @@ import { readSourcePassword } from './password.js';
 import { probeLatency, type LatencyResult } from './probe-latency.js';
 import { fetchTraceOverHttp } from './probe-trace-http.js';
 import { freshnessFromListing, listTopLevel, readTraceOverRsync } from './probe-trace-rsync.js';
+import { futureError } from './freshness.js';
 import { parseTrace } from './trace-format.js';
 import type { Freshness, ProbeFailureKind, ProbeResult } from './types.js';
 
 export interface ProbeOptions {
   /** The caller's signal: aborting it stops the probe (it then resolves, as a timeout). */
   readonly signal?: AbortSignal;
-  /** The clock for "more than a day in the future" checks. */
+  /** The clock for "trace from the future" checks. */
   readonly now?: Date;
   /** Read freshness only: no latency connects (each costs the daemon a fork). */
   readonly freshnessOnly?: boolean;
@@ -60,11 +61,11 @@ export async function probeSource(source: SourceConfig, config: Config, options:
 
   const [latency, read] = await Promise.all([
     options.freshnessOnly === true ? Promise.resolve(unmeasured('not measured')) : probeLatency(endpoint.host, endpoint.port, config.probe.samples, signal),
-    readFreshness(source, address, config, signal, options.now ?? new Date()).catch(
+    readFreshness(source, address, config, signal).catch(
       (error: unknown): FreshnessRead => ({ failure: { kind: 'refused', message: `cannot probe: ${error instanceof Error ? error.message : String(error)}` } }),
     ),
   ]);
-  return finish(latency, read);
+  return finish(latency, refuseFuture(read, options.now ?? new Date(), config.probe.maxClockSkewSeconds));
 }
 
 /** Probes every source concurrently; results come back in config order. */
@@ -79,25 +80,33 @@ export async function probeAll(config: Config, options: ProbeAllOptions = {}): P
   );
 }
 
-async function readFreshness(source: SourceConfig, address: RsyncAddress | undefined, config: Config, signal: AbortSignal, now: Date): Promise<FreshnessRead> {
+// Every source, the master included, and whether read from a trace or a listing.
+function refuseFuture(read: FreshnessRead, now: Date, maxSkewSeconds: number): FreshnessRead {
+  if (!('freshness' in read)) return read;
+  const future = futureError(read.freshness.at, now, maxSkewSeconds);
+  return future === undefined ? read : { failure: { kind: 'future', message: future } };
+}
+
+async function readFreshness(source: SourceConfig, address: RsyncAddress | undefined, config: Config, signal: AbortSignal): Promise<FreshnessRead> {
   if (config.trace !== undefined && source.http !== undefined) {
-    return toFreshness(await fetchTraceOverHttp(source.http, config.trace, { signal }), now);
+    return toFreshness(await fetchTraceOverHttp(source.http, config.trace, { signal }));
   }
   if (address === undefined) return { failure: { kind: 'trace-missing', message: 'a probe-only source needs a trace to be probed' } };
   const secret = await readSourcePassword(address, source);
   if ('error' in secret) return { failure: { kind: 'refused', message: secret.error } };
   const { password } = secret;
   const rsync = { binary: config.rsync.binary, signal, ...(password === undefined ? {} : { password }) };
-  if (config.trace !== undefined) return toFreshness(await readTraceOverRsync(formatRsyncUrl(address, config.trace), rsync), now);
+  if (config.trace !== undefined) return toFreshness(await readTraceOverRsync(formatRsyncUrl(address, config.trace), rsync));
   const listing = await listTopLevel(formatRsyncUrl(address), rsync);
   if ('failure' in listing) return listing;
   const freshness = freshnessFromListing(listing.entries);
   return 'failure' in freshness ? freshness : { freshness };
 }
 
-function toFreshness(read: { readonly text: string } | { readonly failure: Failure }, now: Date): FreshnessRead {
+function toFreshness(read: { readonly text: string } | { readonly failure: Failure }): FreshnessRead {
   if ('failure' in read) return read;
-  const parsed = parseTrace(read.text, now);
+  // No bound here: refuseFuture judges every freshness against the configured skew.
+  const parsed = parseTrace(read.text, new Date(), Number.POSITIVE_INFINITY);
   return 'error' in parsed ? { failure: { kind: 'trace-garbage', message: parsed.error } } : { freshness: parsed };
 }
 

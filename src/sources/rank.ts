@@ -29,6 +29,7 @@ export type RankVerdict =
   | 'probe-only'
   | 'not-probed'
   | 'older-than-local'
+  | 'ahead-of-master'
   | 'nothing-new';
 
 export interface RankedSource {
@@ -59,6 +60,15 @@ export interface Ranking {
   readonly newest: Freshness | null;
   /** True when the local copy already holds the newest publication any source offers. */
   readonly upToDate: boolean;
+  /** The reachable master's publication, the authority on what is current; null when unknown. */
+  readonly master: Freshness | null;
+  /**
+   * Set when the local copy holds a publication newer than the reachable master's (a liar put it
+   * there, or a clock went wrong): the run brings the mirror back to the master's publication.
+   */
+  readonly recall: { readonly local: string; readonly master: string } | null;
+  /** The oldest publication a pass may bring: the local copy's, or the master's in a recall. */
+  readonly floor: Freshness | null;
   readonly sources: readonly RankedSource[];
 }
 
@@ -68,43 +78,67 @@ const FAILURE_WORDS: Record<ProbeFailureKind, string> = {
   refused: 'refused',
   'trace-missing': 'refused: trace missing',
   'trace-garbage': 'trace unreadable',
+  future: 'trace from the future',
   empty: 'refused: empty module',
   'http-error': 'trace unreadable',
   stopped: 'not probed',
 };
 
-/** Orders sources for a sync: usable first, fresh before stale, then priority, then recent failures, then latency. */
+/** What every row is judged against, computed once from the probes. */
+interface Context {
+  readonly input: RankInput;
+  readonly master: Freshness | null;
+  readonly floor: Freshness | null;
+  readonly recall: boolean;
+  readonly newest: Freshness | null;
+}
+
+/**
+ * Orders sources for a sync: usable first, fresh before stale, then priority, then recent
+ * failures, then latency. The reachable master is the authority on what is current: an
+ * alternate claiming a newer publication is refused outright rather than ranked after it,
+ * because a failover (or a bootstrap that keeps the master for last) would then sync the lie.
+ */
 export function rankSources(input: RankInput): Ranking {
   const probes = new Map(input.probes.map((probe) => [probe.name, probe]));
-  const newest = newestFreshness(input.probes);
-  const master = input.config.sources.find((source) => source.master);
-  const masterFreshness = (master && probes.get(master.name)?.freshness) ?? newest;
-  const judged = input.config.sources.map((source) =>
-    judgeSource(source, probes.get(source.name), input, newest, masterFreshness),
-  );
+  const masterSource = input.config.sources.find((source) => source.master);
+  const masterProbe = masterSource === undefined ? undefined : probes.get(masterSource.name);
+  // A trace read over HTTP is the master's word even when its rsync port failed.
+  const master = masterProbe?.freshness ?? null;
+  const local = input.local.freshness;
+  const recall = master !== null && local !== null && compareFreshness(master, local) < 0;
+  const believed = input.config.sources
+    .filter((source) => master === null || source.master || !claimsAhead(probes.get(source.name)?.freshness ?? null, master))
+    .map((source) => probes.get(source.name));
+  const newest = newestFreshness(believed);
+  const context: Context = { input, master, floor: recall ? master : local, recall, newest };
+  const judged = input.config.sources.map((source) => judgeSource(source, probes.get(source.name), context));
   const sorted = judged.sort((a, b) => compareRows(a, b, input.mode));
-  const localFreshness = input.local.freshness;
   return {
     mode: input.mode,
-    local: { freshness: localFreshness?.at.toISOString() ?? null },
+    local: { freshness: local?.at.toISOString() ?? null },
     newest,
-    upToDate: newest !== null && localFreshness !== null && compareFreshness(newest, localFreshness) <= 0,
+    upToDate: !recall && newest !== null && local !== null && compareFreshness(newest, local) <= 0,
+    master,
+    recall: recall && local !== null && master !== null ? { local: local.at.toISOString(), master: master.at.toISOString() } : null,
+    floor: context.floor,
     sources: sorted,
   };
 }
 
-function judgeSource(
-  source: SourceConfig,
-  probe: ProbeResult | undefined,
-  input: RankInput,
-  newest: Freshness | null,
-  masterFreshness: Freshness | null,
-): RankedSource {
+/** An alternate's publication that is not provably the master's or older (same date, other identity, counts). */
+function claimsAhead(freshness: Freshness | null, master: Freshness): boolean {
+  return freshness !== null && compareFreshness(freshness, master) > 0;
+}
+
+function judgeSource(source: SourceConfig, probe: ProbeResult | undefined, context: Context): RankedSource {
+  const { input, newest } = context;
   const freshness = probe?.freshness ?? null;
-  const lagSeconds = freshness && masterFreshness ? secondsBetween(freshness, masterFreshness) : null;
+  const reference = context.master ?? newest;
+  const lagSeconds = freshness && reference ? secondsBetween(freshness, reference) : null;
   const fresh = freshness !== null && newest !== null && secondsBetween(freshness, newest) <= input.config.probe.freshWithinSeconds;
   const recentFailures = input.history?.get(source.name)?.recentFailures ?? 0;
-  const verdict = decideVerdict(source, probe, input);
+  const verdict = decideVerdict(source, probe, context);
   const base = {
     name: source.name,
     url: source.url === undefined ? null : redactUrl(source.url),
@@ -118,25 +152,28 @@ function judgeSource(
     freshness: freshness?.at.toISOString() ?? null,
     traceIdentity: freshness?.identity ?? null,
     lagSeconds,
-    fresh,
+    fresh: fresh && verdict !== 'ahead-of-master',
     recentFailures,
   };
-  return { ...base, reason: explain(base, probe, input) };
+  return { ...base, reason: explain(base, probe, context) };
 }
 
-function decideVerdict(source: SourceConfig, probe: ProbeResult | undefined, input: RankInput): RankVerdict {
+function decideVerdict(source: SourceConfig, probe: ProbeResult | undefined, context: Context): RankVerdict {
   if (probe === undefined) return 'not-probed';
   if (probe.failure) return probe.failure.kind;
   if (source.url === undefined) return 'probe-only';
-  const local = input.local.freshness;
-  if (local === null || probe.freshness === null) return 'usable';
-  const order = compareFreshness(probe.freshness, local);
+  if (!source.master && context.master !== null && claimsAhead(probe.freshness, context.master)) return 'ahead-of-master';
+  const floor = context.floor;
+  if (floor === null || probe.freshness === null) return 'usable';
+  const order = compareFreshness(probe.freshness, floor);
   if (order < 0) return 'older-than-local';
-  if (order === 0 && input.mode === 'incremental' && input.full !== true) return 'nothing-new';
+  // In a recall the local copy is not the master's publication: the master's is new to it.
+  if (order === 0 && !context.recall && context.input.mode === 'incremental' && context.input.full !== true) return 'nothing-new';
   return 'usable';
 }
 
-function explain(row: Omit<RankedSource, 'reason'>, probe: ProbeResult | undefined, input: RankInput): string {
+function explain(row: Omit<RankedSource, 'reason'>, probe: ProbeResult | undefined, context: Context): string {
+  const { input } = context;
   const notes: string[] = [];
   if (row.recentFailures > 0) notes.push(`${row.recentFailures} recent failure${row.recentFailures === 1 ? '' : 's'}`);
   const lag = row.lagSeconds !== null && row.lagSeconds > 0 ? `${formatDuration(row.lagSeconds)} behind master` : null;
@@ -146,8 +183,14 @@ function explain(row: Omit<RankedSource, 'reason'>, probe: ProbeResult | undefin
     case 'probe-only':
       return `probe-only: no rsync url${lag ? `; ${lag}` : ''}`;
     case 'older-than-local': {
-      const behind = probe?.freshness && input.local.freshness ? secondsBetween(probe.freshness, input.local.freshness) : 0;
+      const behind = probe?.freshness && context.floor ? secondsBetween(probe.freshness, context.floor) : 0;
+      if (context.recall) return `older than the master's publication by ${formatDuration(behind)}, which the mirror is brought back to`;
       return `older than local copy by ${formatDuration(behind)}: would roll the mirror back`;
+    }
+    case 'ahead-of-master': {
+      const ahead = probe?.freshness && context.master ? secondsBetween(context.master, probe.freshness) : 0;
+      const by = ahead > 0 ? `by ${formatDuration(ahead)}` : 'with another identity on the same date';
+      return `refused: claims a publication newer than the master's (${by}); the master is the authority on what is current`;
     }
     case 'nothing-new':
       return 'nothing new: same publication as the local copy';
@@ -158,6 +201,7 @@ function explain(row: Omit<RankedSource, 'reason'>, probe: ProbeResult | undefin
   }
   const head = row.fresh ? (lag ? `fresh: ${lag}` : 'fresh') : `stale: ${lag ?? 'behind the newest source'}`;
   if (row.master && input.mode === 'initial') notes.push('master: kept for last in initial sync');
+  if (row.master && context.recall) notes.push("the local copy claims a newer publication than the master's: brought back to the master's");
   return [head, ...notes].join('; ');
 }
 
@@ -180,10 +224,10 @@ function compareLatency(a: number | null, b: number | null): number {
   return a - b;
 }
 
-function newestFreshness(probes: readonly ProbeResult[]): Freshness | null {
+function newestFreshness(probes: ReadonlyArray<ProbeResult | undefined>): Freshness | null {
   let newest: Freshness | null = null;
   for (const probe of probes) {
-    if (probe.freshness && (newest === null || compareFreshness(probe.freshness, newest) > 0)) newest = probe.freshness;
+    if (probe?.freshness && (newest === null || compareFreshness(probe.freshness, newest) > 0)) newest = probe.freshness;
   }
   return newest;
 }

@@ -1,16 +1,25 @@
+import { futureError } from './freshness.js';
 import type { Freshness } from './types.js';
+
+/** Largest trace read: a trace is one line; anything past this is never looked at. */
+export const TRACE_MAX_BYTES = 64 * 1024;
+
+export type TraceParse = Freshness | { readonly error: string; readonly future?: true };
 
 /**
  * Reads a trace file: the date on its first line (ISO 8601, RFC 2822, `date -u` output or Unix
  * seconds), SageMath's `zzz/timestamp.html` (the date before the first ` / ` inside `<pre>`, the
- * rest as identity), and Debian's `Archive serial:` as identity. Pure: `now` bounds the future.
+ * rest as identity), and Debian's `Archive serial:` as identity. Pure: `now` plus
+ * `maxSkewSeconds` bounds the future. The text is hostile: it is cut to TRACE_MAX_BYTES first,
+ * and every step is a scan with indexOf or an anchored pattern on one short line, so the time is
+ * linear in the (capped) size whatever it holds.
  */
-export function parseTrace(text: string, now: Date = new Date()): Freshness | { error: string } {
-  const body = text.replace(/^\uFEFF/, '');
-  const pre = /<pre[^>]*>([\s\S]*?)(?:<\/pre>|$)/i.exec(body);
-  const where = pre === null ? 'the first line' : 'the <pre> block';
-  const line = firstLine(pre === null ? body : (pre[1] ?? ''));
-  if (line === undefined) return { error: pre === null ? 'the trace is empty' : 'the <pre> block is empty' };
+export function parseTrace(text: string, now: Date = new Date(), maxSkewSeconds: number = DAY_SECONDS): TraceParse {
+  const body = text.slice(0, TRACE_MAX_BYTES).replace(/^\uFEFF/, '');
+  const pre = preBlock(body);
+  const where = pre === undefined ? 'the first line' : 'the <pre> block';
+  const line = firstLine(pre ?? body);
+  if (line === undefined) return { error: pre === undefined ? 'the trace is empty' : 'the <pre> block is empty' };
 
   // SageMath's `date GMT / version / version / md5 / md5`: the date comes first.
   const separator = line.indexOf(' / ');
@@ -18,19 +27,32 @@ export function parseTrace(text: string, now: Date = new Date()): Freshness | { 
   const sageIdentity = separator < 0 ? '' : line.slice(separator + 3).trim();
 
   // mirrorsync's own `.mirrorsync/trace` puts facts after an ISO date on the same line.
-  const at = parseDate(datePart) ?? parseLeadingIsoToken(datePart);
+  const at = datePart.length > MAX_DATE_CHARS ? parseLeadingIsoToken(datePart) : (parseDate(datePart) ?? parseLeadingIsoToken(datePart));
   if (at === undefined) return { error: `no date found in ${where}: ${quote(line)}` };
   if (at.getTime() < EARLIEST) return { error: `the date ${quote(datePart)} is before 1990` };
-  if (at.getTime() > now.getTime() + DAY_MS) {
-    return { error: `the date ${quote(datePart)} is more than a day in the future` };
-  }
+  const future = futureError(at, now, maxSkewSeconds);
+  if (future !== undefined) return { error: future, future: true };
 
   const identity = sageIdentity !== '' ? sageIdentity : archiveSerial(body);
   return identity === undefined ? { at } : { at, identity };
 }
 
+/** The text inside the first `<pre ...>`, up to `</pre>` or the end; undefined without one. */
+function preBlock(body: string): string | undefined {
+  const lower = body.toLowerCase();
+  const open = lower.indexOf('<pre');
+  if (open < 0) return undefined;
+  // Every later `<pre` lies before the same next `>`: if the first has none, none has.
+  const close = lower.indexOf('>', open + 4);
+  if (close < 0) return undefined;
+  const end = lower.indexOf('</pre>', close + 1);
+  return body.slice(close + 1, end < 0 ? body.length : end);
+}
+
 const EARLIEST = Date.UTC(1990, 0, 1);
-const DAY_MS = 24 * 3600 * 1000;
+const DAY_SECONDS = 24 * 3600;
+// The longest date any accepted format writes; a longer line is tried only as `ISO-token key=value`.
+const MAX_DATE_CHARS = 64;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAY_NAME = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const MONTH_NAME = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
@@ -57,8 +79,13 @@ function parseDate(text: string): Date | undefined {
 }
 
 function parseLeadingIsoToken(text: string): Date | undefined {
-  const token = /^(\d{4}-\d{2}-\d{2}T\S+)\s+\S+=/.exec(text)?.[1];
-  return token === undefined ? undefined : parseDate(token);
+  const space = text.search(/\s/);
+  if (space < 0 || space > MAX_DATE_CHARS) return undefined;
+  const token = text.slice(0, space);
+  const next = text.slice(space).trimStart();
+  const nextWord = next.slice(0, Math.max(0, next.search(/\s|$/)));
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(token) || !nextWord.includes('=')) return undefined;
+  return parseDate(token);
 }
 
 function monthNumber(name: string | undefined): string {
@@ -91,16 +118,22 @@ function zoneOffsetMinutes(zone: string): number | undefined {
 }
 
 function firstLine(text: string): string | undefined {
-  for (const line of text.split(/\r?\n|\r/)) {
+  for (const line of text.split(/\r\n|\n|\r/)) {
     const trimmed = line.trim();
     if (trimmed !== '') return trimmed;
   }
   return undefined;
 }
 
+// Line by line with startsWith: a pattern with a lazy `.*?` before `\s*$` is quadratic on a line of blanks.
 function archiveSerial(text: string): string | undefined {
-  const m = /^Archive serial:[ \t]*(\S.*?)\s*$/m.exec(text);
-  return m?.[1];
+  const label = 'Archive serial:';
+  for (const line of text.split(/\r\n|\n|\r/)) {
+    if (!line.startsWith(label)) continue;
+    const value = line.slice(label.length).trim();
+    if (value !== '') return value;
+  }
+  return undefined;
 }
 
 // Quotes a line from an untrusted file for a message: bounded, control characters made visible.

@@ -12,6 +12,7 @@ export type ProbeFailureKind =
   | 'refused' // the daemon answered with @ERROR (unknown module, auth failed, max connections)
   | 'trace-missing' // the configured trace file does not exist on the source
   | 'trace-garbage' // the trace exists but no date could be read from it
+  | 'future' // the freshness is later than now plus probe.maxClockSkewSeconds
   | 'empty' // the module's listing holds nothing but '.'
   | 'http-error' // a non-2xx answer, too many redirects, a body over the cap
   | 'stopped'; // the caller stopped the probe (its answer was no longer needed): says nothing of the source

@@ -14,7 +14,7 @@ export interface LocalState {
 }
 
 export async function readLocalState(config: Config, target: string, requested: RequestedMode): Promise<LocalState> {
-  const [local, previous] = await Promise.all([probeLocal(target, config.trace, { preferRecorded: true }), readStatus(target)]);
+  const [local, previous] = await Promise.all([probeLocal(target, config.trace, { preferRecorded: true, maxSkewSeconds: config.probe.maxClockSkewSeconds }), readStatus(target)]);
   // A bootstrap that was interrupted left files but no trace and no success: still a bootstrap,
   // so the master stays last and the catch-up pass still runs.
   const bootstrapping = local.empty || (local.freshness === null && (previous?.lastSuccessAt ?? null) === null);

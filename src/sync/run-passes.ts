@@ -4,7 +4,8 @@ import { openRunLog, redactCredentials } from '../report/run-log.js';
 import type { TriedSource } from '../report/status-file.js';
 import { compareFreshness } from '../sources/freshness.js';
 import type { Ranking, RankedSource, SyncMode } from '../sources/rank.js';
-import type { Freshness, ProbeResult } from '../sources/types.js';
+import type { ProbeResult } from '../sources/types.js';
+import type { TraceBounds } from './trace-bounds.js';
 import type { FailoverResult } from './failover.js';
 import type { SyncRequest } from './run-sync.js';
 import { STATE_DIR } from '../report/status-file.js';
@@ -22,7 +23,7 @@ export interface PassesInput {
   readonly probes: readonly ProbeResult[];
   readonly maxDelete: number;
   readonly lockFd: number;
-  readonly localFreshness: Freshness | null;
+  readonly traceBounds: TraceBounds;
 }
 
 export interface PassesResult {
@@ -53,7 +54,7 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     runLog,
     maxDelete: undefined,
     full: request.full,
-    localFreshness: input.localFreshness,
+    traceBounds: input.traceBounds,
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
   };
   const byName = new Map(config.sources.map((source) => [source.name, source]));

@@ -20,6 +20,7 @@ import { maxDeleteStopFor, repeatsMaxDeleteStop } from './max-delete-guard.js';
 import { maxDeleteFor } from './rsync-args.js';
 import type { PassesResult } from './run-passes.js';
 import { checkTarget } from './target-safety.js';
+import { traceBoundsOf } from './trace-bounds.js';
 
 export interface SyncRequest {
   readonly config: Config;
@@ -108,8 +109,15 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     ranking = assessment.ranking;
     for (const row of ranking.sources) {
       logger.debug({ source: row.name, usable: row.usable, reason: row.reason }, 'ranked');
-      // Never synced from; a stale mirror is common, but a master that went backwards is news.
-      if (row.verdict === 'older-than-local' && row.master) logger.warn({ source: row.name }, `the master is ${row.reason}`);
+      // A source that lies about time is news to the operator, not noise.
+      if (row.verdict === 'ahead-of-master' || row.verdict === 'future') logger.warn({ source: row.name }, `${row.name}: ${row.reason}`);
+    }
+    if (local.error !== undefined) logger.warn({ target }, `the local copy's freshness is not believed: ${local.error}`);
+    if (ranking.recall !== null) {
+      logger.warn(
+        { local: ranking.recall.local, master: ranking.recall.master },
+        `the local copy holds a publication (${ranking.recall.local}) newer than the master's (${ranking.recall.master}): syncing the master's publication`,
+      );
     }
     if (assessment.noop !== null) return await finishNoop(assessment.noop, local);
     if (assessment.candidates.length === 0) throw noneUsableError(ranking, request.source);
@@ -133,9 +141,9 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       probes,
       maxDelete,
       lockFd: lock.fd,
-      localFreshness: local.freshness,
+      traceBounds: traceBoundsOf(ranking, config.probe.maxClockSkewSeconds),
     });
-    const after = await probeLocal(target, config.trace);
+    const after = await probeLocal(target, config.trace, { maxSkewSeconds: config.probe.maxClockSkewSeconds });
     await writeMirrorTrace(target, { freshness: after.freshness?.at ?? null, syncedAt: new Date(), source: passes.source });
     return await finish({
       result: 'synced',

@@ -1,11 +1,11 @@
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { RunLog } from '../report/run-log.js';
-import type { Freshness } from '../sources/types.js';
 import { formatRsyncUrl, parseRsyncAddress, redactUrl, type RsyncAddress } from '../sources/address.js';
 import { readSourcePassword } from '../sources/password.js';
 import { checkStagedTrace, installStagedTrace, prepareStaging, stagingDir, type StagedTrace } from './staged-trace.js';
 import type { AttemptResult } from './failover.js';
+import type { TraceBounds } from './trace-bounds.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
 import { classifyRsyncExit, type RsyncOutcome } from './rsync-exit.js';
 import { runRsync, type RsyncRunResult } from './rsync-run.js';
@@ -23,8 +23,8 @@ export interface PassContext {
   readonly maxDelete: number | undefined;
   /** Verifying pass: --checksum, and run even when nothing is new. */
   readonly full: boolean;
-  /** The local copy's freshness before the run: a source whose trace is older is refused. */
-  readonly localFreshness: Freshness | null;
+  /** What the fetched trace may say: not older than the mirror, not ahead of the master, not from the future. */
+  readonly traceBounds: TraceBounds;
   readonly onProgress?: (source: string, progress: PassProgress) => void;
 }
 
@@ -71,7 +71,7 @@ export async function attemptSource(source: SourceConfig, context: PassContext):
     }
     const fetched = await pass('trace');
     if (fetched.class !== 'success') return failed(missingTraceIsRefusal(fetched, context.config.trace));
-    const checked = await checkStagedTrace(context);
+    const checked = await checkStagedTrace(context, source.master);
     if ('refusal' in checked) return failed(refusal(checked.refusal));
     staged = checked;
   }

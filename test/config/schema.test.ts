@@ -74,7 +74,7 @@ describe('sources.schema.json describes every key', () => {
   test('schema bounds are the validator bounds', () => {
     const bounds: [Node, keyof typeof LIMITS][] = [
       ...(['timeoutSeconds', 'connectTimeoutSeconds', 'maxDurationSeconds', 'retries', 'retryDelaySeconds'] as const).map((k): [Node, keyof typeof LIMITS] => [node(props(sections.rsync)[k]), k]),
-      ...(['timeoutMs', 'samples', 'freshWithinSeconds'] as const).map((k): [Node, keyof typeof LIMITS] => [node(props(sections.probe)[k]), k]),
+      ...(['timeoutMs', 'samples', 'freshWithinSeconds', 'maxClockSkewSeconds'] as const).map((k): [Node, keyof typeof LIMITS] => [node(props(sections.probe)[k]), k]),
       [node(props(sourceSchema)['priority']), 'priority'],
     ];
     for (const [property, key] of bounds) {

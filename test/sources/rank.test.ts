@@ -18,8 +18,8 @@ function config(sources: SourceConfig[]): Config {
     target: '/srv/mirror/sage',
     trace: 'zzz/timestamp.html',
     sources,
-    rsync: { args: [], timeoutSeconds: 600, connectTimeoutSeconds: 30, maxDurationSeconds: 43200, maxDeleteFraction: 0.2, retries: 2, retryDelaySeconds: 10, binary: "rsync" },
-    probe: { timeoutMs: 5000, samples: 3, freshWithinSeconds: 6 * 3600 },
+    rsync: { args: [], timeoutSeconds: 600, connectTimeoutSeconds: 30, maxDurationSeconds: 43200, maxDeleteFraction: 0.2, retries: 2, retryDelaySeconds: 10, binary: "rsync", cve2024Patched: false },
+    probe: { timeoutMs: 5000, samples: 3, freshWithinSeconds: 6 * 3600, maxClockSkewSeconds: 300 },
     hooks: {},
   };
 }
@@ -197,5 +197,68 @@ describe('rankSources', () => {
     const cfg = config([source('master', { master: true, url: 'rsync://user:s3cret@host.example/sage/' })]);
     const ranking = rank({ config: cfg, probes: [ok('master', 0, 5)] });
     assert.equal(ranking.sources[0]?.url, 'rsync://user:***@host.example/sage/');
+  });
+});
+
+describe('rankSources: the master is the authority on time', () => {
+  const network = config([source('master', { master: true }), source('honest'), source('liar'), source('late')]);
+  const row = (ranking: ReturnType<typeof rank>, name: string) => ranking.sources.find((entry) => entry.name === name);
+
+  test('an alternate claiming a newer publication than a reachable master is refused, and does not set the newest', () => {
+    const ranking = rank({ config: network, probes: [ok('master', 0, 30), ok('honest', 0, 40), ok('liar', -3, 1), ok('late', 2, 50)] });
+    assert.deepEqual(names(ranking), ['master', 'honest', 'late', 'liar']);
+    const liar = row(ranking, 'liar');
+    assert.equal(liar?.usable, false);
+    assert.equal(liar?.verdict, 'ahead-of-master');
+    assert.match(liar?.reason ?? '', /^refused: claims a publication newer than the master's \(by 3h\)/);
+    assert.equal(ranking.newest?.at.toISOString(), new Date(NOW).toISOString());
+    assert.equal(row(ranking, 'honest')?.reason, 'fresh');
+    assert.equal(row(ranking, 'master')?.lagSeconds, 0);
+  });
+
+  test('the same date with another identity than the master is not believed either', () => {
+    const ranking = rank({ config: network, probes: [ok('master', 0, 30, 'v1'), ok('liar', 0, 1, 'v2')] });
+    assert.equal(row(ranking, 'liar')?.verdict, 'ahead-of-master');
+    assert.match(row(ranking, 'liar')?.reason ?? '', /another identity on the same date/);
+  });
+
+  test('a bootstrap is not served by a liar: refused in initial mode too, where the master goes last', () => {
+    const ranking = rank({ config: network, mode: 'initial', probes: [ok('master', 0, 1), ok('liar', -1, 1), ok('honest', 0, 9)] });
+    assert.deepEqual(ranking.sources.filter((entry) => entry.usable).map((entry) => entry.name), ['honest', 'master']);
+  });
+
+  test('when the master is unreachable, alternates are judged among themselves (the skew bounds them at probe time)', () => {
+    const ranking = rank({ config: network, probes: [failed('master', 'unreachable', 'connection refused'), ok('liar', -1, 1), ok('honest', 0, 9)] });
+    assert.equal(row(ranking, 'liar')?.usable, true);
+    assert.equal(ranking.master, null);
+  });
+
+  test('a master whose trace is from the future is unusable and says so', () => {
+    const ranking = rank({ config: network, probes: [failed('master', 'future', "dated 2026-11-24T03:00:00.000Z, 3h ahead of this host's clock"), ok('honest', 0, 9)] });
+    assert.equal(row(ranking, 'master')?.usable, false);
+    assert.match(row(ranking, 'master')?.reason ?? '', /^trace from the future: dated/);
+    assert.equal(row(ranking, 'honest')?.usable, true);
+  });
+
+  test('a local copy newer than the master is brought back to the master: a recall, never up to date', () => {
+    const local = { freshness: { at: new Date(NOW + 3 * HOUR) } };
+    const ranking = rank({ config: network, local, probes: [ok('master', 0, 30), ok('honest', 0, 40), ok('liar', -3, 1), ok('late', 2, 5)] });
+    assert.deepEqual(ranking.sources.filter((entry) => entry.usable).map((entry) => entry.name), ['master', 'honest']);
+    assert.equal(ranking.upToDate, false);
+    assert.deepEqual(ranking.recall, { local: new Date(NOW + 3 * HOUR).toISOString(), master: new Date(NOW).toISOString() });
+    assert.equal(ranking.floor?.at.toISOString(), new Date(NOW).toISOString());
+    assert.match(row(ranking, 'master')?.reason ?? '', /brought back to the master's/);
+    assert.equal(row(ranking, 'liar')?.verdict, 'ahead-of-master');
+    assert.match(row(ranking, 'late')?.reason ?? '', /^older than the master's publication by 2h/);
+  });
+
+  test('no recall when the local copy holds the master publication, or an older one', () => {
+    const same = rank({ config: network, local: { freshness: { at: new Date(NOW) } }, probes: [ok('master', 0, 30), ok('liar', -3, 1)] });
+    assert.equal(same.recall, null);
+    assert.equal(same.upToDate, true);
+    assert.equal(row(same, 'master')?.verdict, 'nothing-new');
+    const older = rank({ config: network, local: { freshness: { at: new Date(NOW - HOUR) } }, probes: [ok('master', 0, 30)] });
+    assert.equal(older.recall, null);
+    assert.equal(row(older, 'master')?.usable, true);
   });
 });

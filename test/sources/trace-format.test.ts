@@ -11,6 +11,12 @@ function parsed(text: string, now = NOW): Freshness {
   return result;
 }
 
+function parseTraceOrThrow(text: string, skew: number): Freshness {
+  const result = parseTrace(text, NOW, skew);
+  if ('error' in result) assert.fail(`expected a date, got: ${result.error}`);
+  return result;
+}
+
 function failure(text: string, now = NOW): string {
   const result = parseTrace(text, now);
   if (!('error' in result)) assert.fail(`expected an error, got ${result.at.toISOString()}`);
@@ -112,17 +118,66 @@ describe('parseTrace rejects what is not a trace', () => {
     assert.match(failure('0'), /before 1990/);
   });
 
-  test('dates more than a day after now, but not less', () => {
-    assert.match(failure('2024-06-02T00:00:01Z'), /more than a day in the future/);
+  test('without a skew given, dates more than a day after now, but not less', () => {
+    assert.match(failure('2024-06-02T00:00:01Z'), /ahead of this host's clock/);
     assert.equal(parsed('2024-06-01T23:00:00Z').at.toISOString(), '2024-06-01T23:00:00.000Z');
   });
 
+  test('a skew bounds the future: within it is believed, beyond it is refused as such', () => {
+    assert.equal(parseTraceOrThrow('2024-06-01T00:05:00Z', 300).at.toISOString(), '2024-06-01T00:05:00.000Z');
+    const beyond = parseTrace('2024-06-01T00:05:01Z', NOW, 300);
+    assert.ok('error' in beyond && beyond.future === true);
+    assert.equal(beyond.error, "dated 2024-06-01T00:05:01.000Z, 5m 1s ahead of this host's clock (more than probe.maxClockSkewSeconds, 300 s)");
+    const hours = parseTrace('<pre>2024-06-01 03:00 GMT / 9.9 / 9.9</pre>', NOW, 300);
+    assert.ok('error' in hours && hours.future === true && /3h ahead/.test(hours.error));
+  });
+
   test('the future is measured from the given now', () => {
-    assert.match(failure('Wed Apr 27 15:39:01 UTC 2016', new Date('2016-04-25T00:00:00Z')), /future/);
+    assert.match(failure('Wed Apr 27 15:39:01 UTC 2016', new Date('2016-04-25T00:00:00Z')), /ahead of this host's clock/);
   });
 
   test("a mirrorsync mirror's own trace: the ISO date first, facts after it on the same line", () => {
     assert.equal(parsed('2024-05-31T01:58:29Z synced-at=2024-05-31T02:03:11Z source=mit').at.toISOString(), '2024-05-31T01:58:29.000Z');
     assert.match(failure('yesterday synced-at=2024-05-31T02:03:11Z'), /no date found/);
+  });
+});
+
+describe('parseTrace takes time linear in its input, whatever the input', () => {
+  // Hang guards only: quadratic parsing took 17 s on 256 KiB and never ended on 100 MB.
+  const GUARD_MS = 20_000;
+  const timed = (text: string) => {
+    const started = performance.now();
+    const result = parseTrace(text, NOW);
+    const ms = performance.now() - started;
+    assert.ok(ms < GUARD_MS, `parsing hung for ${Math.round(ms)} ms`);
+    return result;
+  };
+
+  test('256 KiB of "<pre" with no ">"', () => {
+    assert.match(('error' in timed('<pre'.repeat(64 * 1024)) ? 'refused' : 'parsed'), /refused/);
+  });
+
+  test('100 MB of "<pre" and of "<pre>" are cut to 64 KiB before anything is read', () => {
+    const result = timed('<pre'.repeat(25 * 1024 * 1024));
+    assert.ok('error' in result);
+    const open = timed(`${'<pre>'.repeat(20 * 1024 * 1024)}`);
+    assert.ok('error' in open);
+  });
+
+  test('a date beyond the first 64 KiB is never seen', () => {
+    assert.ok('error' in timed(`${'\n'.repeat(64 * 1024)}2024-05-01T00:00:00Z`));
+  });
+
+  test('an Archive serial line padded with 60 KiB of blanks', () => {
+    const result = timed(`2024-05-01T00:00:00Z\nArchive serial: 1${' '.repeat(60 * 1024)}x\n`);
+    assert.ok(!('error' in result));
+    assert.equal(result.identity?.startsWith('1 '), true);
+  });
+
+  test('a first line of 64 KiB of date-like tokens and of separators', () => {
+    assert.ok('error' in timed(`2024-05-01T${'0'.repeat(64 * 1024)}`));
+    assert.ok('error' in timed(`2024-05-01T00:00:00Z ${'a '.repeat(32 * 1024)}`));
+    assert.ok('error' in timed(`Wed, ${' '.repeat(64 * 1024)}27 Apr 2016`));
+    assert.ok('error' in timed(` / `.repeat(20 * 1024)));
   });
 });
