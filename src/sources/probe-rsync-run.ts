@@ -83,11 +83,16 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** What a failed rsync run says about the source, from its exit code and stderr. Pure. */
+/**
+ * What a failed rsync run says about the source, from its exit code and stderr. Pure. Only lines
+ * in rsync's own format count (anchored at the line start): rsync quotes file names inside its
+ * lines, so a name never starts one.
+ */
 export function classifyRsyncFailure(exitCode: number | null, stderr: string): { kind: ProbeFailureKind; message: string } {
-  const error = /@ERROR:\s*(.+)/.exec(stderr);
+  // rsync prints "Password: " without a newline when it asks for one; the daemon's answer follows.
+  const error = /^(?:Password: )?@ERROR:[ \t]*(.+)$/m.exec(stderr);
   if (error?.[1] !== undefined) return { kind: 'refused', message: error[1].trim() };
-  if (/did not see server greeting|rather than greeting/.test(stderr)) {
+  if (/^rsync: (?:did not see server greeting|server sent .* rather than greeting)$/m.test(stderr)) {
     return { kind: 'refused', message: `not an rsync daemon: ${firstRsyncLine(stderr)}` };
   }
   const network: ReadonlyArray<readonly [RegExp, ProbeFailureKind, string]> = [
@@ -97,7 +102,8 @@ export function classifyRsyncFailure(exitCode: number | null, stderr: string): {
     [/Network is unreachable/, 'unreachable', 'network unreachable'],
     [/Connection timed out/, 'timeout', 'timed out'],
   ];
-  for (const [pattern, kind, message] of network) if (pattern.test(stderr)) return { kind, message };
+  const connectLines = stderr.split('\n').filter((line) => CONNECT_LINE.test(line)).join('\n');
+  for (const [pattern, kind, message] of network) if (pattern.test(connectLines)) return { kind, message };
   if (/No such file or directory/.test(stderr) || exitCode === 23) {
     return { kind: 'trace-missing', message: 'the trace file does not exist on the source' };
   }
@@ -106,6 +112,10 @@ export function classifyRsyncFailure(exitCode: number | null, stderr: string): {
   const message = `rsync ${code}${detail === '' ? '' : `: ${detail}`}`;
   return { kind: exitCode === 10 || exitCode === 12 || exitCode === 35 ? 'unreachable' : 'refused', message };
 }
+
+// rsync's connect and resolve failures: "rsync: [Receiver] failed to connect to h (ip): Connection refused (111)",
+// "rsync: getaddrinfo: h 873: Name or service not known".
+const CONNECT_LINE = /^rsync: (?:\[\w+\] )?(?:failed to connect to |getaddrinfo: |error connecting to )/;
 
 function firstRsyncLine(stderr: string): string {
   const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');

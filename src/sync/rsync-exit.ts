@@ -24,6 +24,10 @@ export interface RsyncEnd {
   readonly killedByWatchdog?: boolean;
   /** The run was canceled (SIGINT/SIGTERM to mirrorsync). */
   readonly canceled?: boolean;
+  /** The pass's --max-delete cap; undefined for a pass that deletes nothing (the trace pass). */
+  readonly maxDelete?: number;
+  /** Deletions the pass made, from its own --stats. */
+  readonly deletedFiles?: number;
 }
 
 // rsync(1) EXIT VALUES, in words.
@@ -56,17 +60,22 @@ const BY_CODE: Readonly<Record<number, RsyncOutcomeClass>> = {
   10: 'transient', 12: 'transient', 23: 'transient', 30: 'transient', 35: 'transient',
 };
 
-const MAX_DELETE_HIT = /Deletions stopped due to --max-delete limit/;
-const IO_ERROR_NO_DELETE = /IO error encountered -- skipping file deletion/;
+// rsync's own sentences, each anchored to its whole line. rsync escapes control characters in
+// file names (\#012), so a name cannot start a line; a daemon's MOTD is off (--no-motd on every
+// pass and probe). A patched sender can still send any line through rsync's message channel, so
+// the lines that stop a run or change its class are checked against facts too (see isMaxDeleteStop).
+const MAX_DELETE_HIT = /^Deletions stopped due to --max-delete limit \(\d+ skipped\)$/;
+const IO_ERROR_NO_DELETE = /^IO error encountered -- skipping file deletion$/;
 // Exit 5 mixes "come back later" with "this source will never work for us": read the text.
-const BUSY_OR_SILENT = /max connections \(\d+\) reached|did not see server greeting/;
-const REFUSED = /@ERROR: (?:Unknown module|auth failed|chdir failed)|rather than greeting/;
+const BUSY_OR_SILENT = /^(?:@ERROR: max connections \(\d+\) reached\b|rsync: did not see server greeting$)/;
+const REFUSED = /^(?:@ERROR: (?:Unknown module|auth failed|chdir failed)|rsync: server sent .* rather than greeting$)/;
 // Exit 23 also covers our own disk refusing writes; the [receiver]/[generator] tag says it is our side.
 const LOCAL_WRITE_FAILURE =
   /^rsync: \[(?:receiver|generator)\] .*: (?:Permission denied \(13\)|Operation not permitted \(1\)|No space left on device \(28\)|Read-only file system \(30\)|Disk quota exceeded \(122\))$/i;
 
 export function classifyRsyncExit(input: RsyncEnd): RsyncOutcome {
-  const { exitCode, stderrLines: lines } = input;
+  const { exitCode } = input;
+  const lines = input.stderrLines.map((line) => line.trimEnd());
   const deletionsSkipped = lines.some((line) => IO_ERROR_NO_DELETE.test(line));
   const outcome = (kind: RsyncOutcomeClass, reason: string): RsyncOutcome => ({
     class: kind,
@@ -85,11 +94,10 @@ export function classifyRsyncExit(input: RsyncEnd): RsyncOutcome {
   }
   if (exitCode === null) return outcome('transient', ended);
 
-  // 25 is overwritten by 24, and 24 by 23: the stderr line is the reliable sign.
   const maxDeleteLine = lines.find((line) => MAX_DELETE_HIT.test(line));
-  if (exitCode === 25 || (maxDeleteLine !== undefined && [0, 23, 24].includes(exitCode))) {
-    return outcome('maxDelete', withDetail(`rsync exit ${exitCode}: ${MEANINGS[25]}`, maxDeleteLine));
-  }
+  const stop = isMaxDeleteStop(exitCode, maxDeleteLine !== undefined, input);
+  if (stop === true) return outcome('maxDelete', withDetail(`rsync exit ${exitCode}: ${MEANINGS[25]}`, maxDeleteLine));
+  if (stop !== false) return outcome('transient', withDetail(`${ended}; ${stop}`, maxDeleteLine));
   if (exitCode === 0 || exitCode === 24) {
     return deletionsSkipped
       ? outcome('transient', `${ended}, but an I/O error on the sender made rsync skip deletions`)
@@ -103,6 +111,22 @@ export function classifyRsyncExit(input: RsyncEnd): RsyncOutcome {
   }
   if (exitCode === 5) return classifyStartupError(lines, ended, outcome);
   return outcome(BY_CODE[exitCode] ?? 'transient', withDetail(ended, firstError(lines)));
+}
+
+/**
+ * A --max-delete stop ends the run with no failover and makes the next runs refuse the same
+ * publication, so a source must not be able to cause one with words: rsync's sentence (or exit
+ * 25, which a patched sender can also force) counts only when this pass's own deletions, from its
+ * --stats, reached the cap. Returns true for a stop, false for no claim of one, or why a claim
+ * was not believed (exit 25 only). 25 is overwritten by 24, and 24 by 23: the sentence then is the sign.
+ */
+function isMaxDeleteStop(exitCode: number, sentence: boolean, input: RsyncEnd): boolean | string {
+  if (exitCode !== 25 && !(sentence && [0, 23, 24].includes(exitCode))) return false;
+  const { maxDelete, deletedFiles = 0 } = input;
+  if (maxDelete !== undefined && maxDelete > 0 && deletedFiles >= maxDelete) return true;
+  // Not believed: a pass that exited 0, 23 or 24 is judged by its code; a forced 25 failed.
+  if (exitCode !== 25) return false;
+  return `a --max-delete stop was claimed, but this pass deleted ${deletedFiles} of the ${maxDelete ?? 0} entries allowed: not rsync's own stop`;
 }
 
 function classifyStartupError(

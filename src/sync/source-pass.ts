@@ -53,7 +53,7 @@ export async function attemptSource(source: SourceConfig, context: PassContext):
     context.logger.info({ source: source.name, pass: kind, maxDelete: kind === 'trace' ? undefined : context.maxDelete }, passStartMessage(kind, source.name, context.maxDelete));
     const run = await runPass(kind, source, address, password.password, context);
     addStats(total, run.stats);
-    const outcome = classify(run, context.config.rsync.timeoutSeconds);
+    const outcome = classify(run, context.config.rsync.timeoutSeconds, kind === 'trace' ? undefined : context.maxDelete);
     context.logger.info(
       { source: source.name, pass: kind, exitCode: run.exitCode, bytesReceived: run.stats.bytesReceived, files: run.stats.filesTransferred, seconds: Math.round(run.durationMs) / 1000 },
       `${kind} pass from ${source.name}: ${outcome.class === 'success' ? 'done' : outcome.reason}`,
@@ -157,10 +157,13 @@ function passStartMessage(kind: RsyncPassPlan['kind'], source: string, maxDelete
   return `${kind} pass from ${source}: starting${kind === 'verify' ? ' (--checksum: every file is read on both sides)' : ''}${cap}`;
 }
 
-function classify(run: RsyncRunResult, stallSeconds: number): RsyncOutcome {
+function classify(run: RsyncRunResult, stallSeconds: number, maxDelete: number | undefined): RsyncOutcome {
   if (run.stalled && !run.canceled) {
     return { class: 'transient', exitCode: run.exitCode, reason: `the source stopped sending: nothing arrived for ${stallSeconds} s` };
   }
-  return classifyRsyncExit({ exitCode: run.exitCode, signal: run.signal, stderrLines: run.stderrLines, killedByWatchdog: run.killedByWatchdog, canceled: run.canceled });
+  return classifyRsyncExit({
+    exitCode: run.exitCode, signal: run.signal, stderrLines: run.stderrLines, killedByWatchdog: run.killedByWatchdog, canceled: run.canceled,
+    deletedFiles: run.stats.deletedFiles, ...(maxDelete === undefined ? {} : { maxDelete }),
+  });
 }
 

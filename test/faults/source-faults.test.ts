@@ -130,11 +130,12 @@ describe('faulty sources', { concurrency: true }, () => {
   });
 
   describe('a source older than the local copy is never synced from', { concurrency: true }, () => {
-    test('as the only source: nothing to do (exit 0, noop), and the mirror keeps its newer publication', async (t) => {
+    test('as the only reachable source, the master being down: nothing to do (exit 0, noop), and the mirror keeps its newer publication', async (t) => {
       // DESIGN: "nothing new" is not a failure; the mirror already holds the newest publication any source offers.
+      // (A reachable master older than the mirror is followed instead: test/faults/hostile-time.test.ts.)
       const lab = await useLab(t);
-      const tree = await mirroredTree(lab, 'master');
-      const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, tree: { dir: tree } }] });
+      const tree = await mirroredTree(lab, 'old');
+      const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, kind: 'closed' }, { name: 'old', tree: { dir: tree } }] });
       const before = await mirrorDigest(net.target);
       await rm(join(tree, 'dir-000', 'file-00000.bin'));
       await writeTrace(tree, TRACE_PATH, new Date(V1.getTime() - 24 * HOUR_MS));
@@ -144,8 +145,8 @@ describe('faulty sources', { concurrency: true }, () => {
       assert.equal(status.result, 'noop');
       assert.deepEqual(status.tried, []);
       assert.deepEqual(await mirrorDigest(net.target), before, 'the mirror was rolled back');
-      assert.deepEqual(sentFiles(await net.daemon('master').log()).filter((path) => path !== TRACE_PATH), []);
-      const row = (await rankRows(net.configPath)).get('master');
+      assert.deepEqual(sentFiles(await net.daemon('old').log()).filter((path) => path !== TRACE_PATH), []);
+      const row = (await rankRows(net.configPath)).get('old');
       assert.equal(row?.usable, false);
       assert.match(row?.reason ?? '', /^older than local copy by 1d.*would roll the mirror back/);
     });

@@ -19,12 +19,12 @@ interface Row {
 const rows: readonly Row[] = [
   { name: '0 is success', input: { exitCode: 0 }, expected: 'success', reasonIncludes: 'rsync exit 0' },
   { name: '24 (vanished files) is success', input: { exitCode: 24 }, expected: 'success' },
-  { name: '24 with the max-delete line is maxDelete', input: { exitCode: 24, stderrLines: [MAX_DELETE_LINE] }, expected: 'maxDelete', reasonIncludes: '2 skipped' },
+  { name: '24 with the max-delete line is maxDelete', input: { maxDelete: 2, deletedFiles: 2, exitCode: 24, stderrLines: [MAX_DELETE_LINE] }, expected: 'maxDelete', reasonIncludes: '2 skipped' },
   { name: '24 with the IO-error line is transient, deletions skipped', input: { exitCode: 24, stderrLines: [IO_ERROR_LINE] }, expected: 'transient', deletionsSkipped: true },
-  { name: '25 is maxDelete', input: { exitCode: 25, stderrLines: [MAX_DELETE_LINE, MAX_DELETE_SUMMARY] }, expected: 'maxDelete' },
-  { name: '25 without the line is still maxDelete', input: { exitCode: 25 }, expected: 'maxDelete' },
-  { name: '23 with the max-delete line is maxDelete', input: { exitCode: 23, stderrLines: ['rsync: [sender] read errors mapping "x": Input/output error (5)', MAX_DELETE_LINE] }, expected: 'maxDelete' },
-  { name: '0 with the max-delete line is maxDelete', input: { exitCode: 0, stderrLines: [MAX_DELETE_LINE] }, expected: 'maxDelete' },
+  { name: '25 is maxDelete', input: { maxDelete: 2, deletedFiles: 2, exitCode: 25, stderrLines: [MAX_DELETE_LINE, MAX_DELETE_SUMMARY] }, expected: 'maxDelete' },
+  { name: '25 without the line is still maxDelete', input: { maxDelete: 2, deletedFiles: 2, exitCode: 25 }, expected: 'maxDelete' },
+  { name: '23 with the max-delete line is maxDelete', input: { maxDelete: 2, deletedFiles: 2, exitCode: 23, stderrLines: ['rsync: [sender] read errors mapping "x": Input/output error (5)', MAX_DELETE_LINE] }, expected: 'maxDelete' },
+  { name: '0 with the max-delete line is maxDelete', input: { maxDelete: 2, deletedFiles: 2, exitCode: 0, stderrLines: [MAX_DELETE_LINE] }, expected: 'maxDelete' },
   { name: '23 with the IO-error line is transient, deletions skipped', input: { exitCode: 23, stderrLines: ['rsync: [sender] opendir "a" (in m) failed: Permission denied (13)', IO_ERROR_LINE] }, expected: 'transient', deletionsSkipped: true, reasonIncludes: 'skip deletions' },
   { name: '23 (missing sub-path on the source) is transient', input: { exitCode: 23, stderrLines: ['rsync: [sender] change_dir "nosuch" (in m) failed: No such file or directory (2)'] }, expected: 'transient', reasonIncludes: 'change_dir' },
   { name: '23 from our own side refusing writes is local', input: { exitCode: 23, stderrLines: ['rsync: [receiver] mkstemp "/srv/m/c/.g.a5Vj6n" failed: Permission denied (13)'] }, expected: 'local', reasonIncludes: 'mkstemp' },
@@ -53,6 +53,35 @@ const rows: readonly Row[] = [
   { name: 'an unknown code is transient', input: { exitCode: 99 }, expected: 'transient', reasonIncludes: 'unknown exit status' },
   { name: '6 (daemon log) is transient', input: { exitCode: 6 }, expected: 'transient' },
 ];
+
+// rsync's sentences where rsync did not say them: in file names (rsync quotes names in its own
+// lines and escapes control characters, so a name never starts a line), and in lines a patched
+// sender pushes through rsync's message channel (exact, but not backed by the pass's own facts).
+const NAMED = (sentence: string) => `rsync: [sender] send_files failed to open "pub/${sentence}" (in sage): Permission denied (13)`;
+const hostileRows: readonly Row[] = [
+  { name: 'a file named like the max-delete sentence, exit 23', input: { maxDelete: 5, exitCode: 23, stderrLines: [NAMED(MAX_DELETE_LINE)] }, expected: 'transient' },
+  { name: 'a name holding a newline then the sentence (rsync escapes it)', input: { maxDelete: 5, exitCode: 23, stderrLines: [NAMED(`x\\#012${MAX_DELETE_LINE}`)] }, expected: 'transient' },
+  { name: 'the exact sentence sent by the source, nothing deleted, exit 23', input: { maxDelete: 5, deletedFiles: 0, exitCode: 23, stderrLines: [MAX_DELETE_LINE] }, expected: 'transient' },
+  { name: 'the exact sentence sent by the source, exit 0: the pass is judged by its code', input: { maxDelete: 5, deletedFiles: 1, exitCode: 0, stderrLines: [MAX_DELETE_LINE] }, expected: 'success' },
+  { name: 'exit 25 forced by the sender, nothing deleted', input: { maxDelete: 5, deletedFiles: 0, exitCode: 25, stderrLines: [MAX_DELETE_LINE] }, expected: 'transient', reasonIncludes: "not rsync's own stop" },
+  { name: 'exit 25 on an empty mirror (cap 0)', input: { maxDelete: 0, deletedFiles: 0, exitCode: 25 }, expected: 'transient' },
+  { name: 'exit 25 on the trace pass (no cap)', input: { exitCode: 25, stderrLines: [MAX_DELETE_LINE] }, expected: 'transient' },
+  { name: 'the sentence with words after it', input: { maxDelete: 2, deletedFiles: 2, exitCode: 24, stderrLines: [`${MAX_DELETE_LINE} (pub/x)`] }, expected: 'success' },
+  { name: 'a file named like the IO-error sentence does not skip deletions', input: { exitCode: 24, stderrLines: [NAMED(IO_ERROR_LINE)] }, expected: 'success' },
+  { name: 'a file named like a daemon refusal, exit 5', input: { exitCode: 5, stderrLines: startup(NAMED("@ERROR: Unknown module 'sage'")) }, expected: 'transient' },
+  { name: 'a file named like max connections, exit 5, is no busy daemon', input: { exitCode: 5, stderrLines: startup(NAMED('@ERROR: max connections (1) reached')) }, expected: 'transient', reasonIncludes: 'send_files' },
+];
+
+describe('classifyRsyncExit with hostile text', () => {
+  for (const row of hostileRows) {
+    test(row.name, () => {
+      const outcome = classifyRsyncExit({ exitCode: null, signal: null, stderrLines: [], ...row.input });
+      assert.equal(outcome.class, row.expected, outcome.reason);
+      assert.equal(outcome.deletionsSkipped, row.deletionsSkipped);
+      if (row.reasonIncludes !== undefined) assert.ok(outcome.reason.includes(row.reasonIncludes), outcome.reason);
+    });
+  }
+});
 
 describe('classifyRsyncExit', () => {
   for (const row of rows) {
