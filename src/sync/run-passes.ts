@@ -12,6 +12,7 @@ import { STATE_DIR } from '../report/status-file.js';
 import { countEntries } from './count-files.js';
 import { maxDeleteFor } from './rsync-args.js';
 import { addStats, type RsyncStats } from './rsync-stats.js';
+import { checkRsyncVersion } from './rsync-version.js';
 import { attemptSource, type PassContext, type SourcePassValue } from './source-pass.js';
 
 export interface PassesInput {
@@ -42,9 +43,13 @@ export interface PassesResult {
 export async function runPasses(input: PassesInput): Promise<PassesResult> {
   const { request } = input;
   const { config, logger } = request;
+  // Asked only here, where a pass runs: the no-op path never spawns `rsync --version`.
+  const versionWarning = config.rsync.cve2024Patched ? undefined : checkRsyncVersion(config.rsync.binary);
   // p-retry is loaded only when a pass is about to run: the no-op path never pays for it.
   const { syncWithFailover } = await import('./failover.js');
   const runLog = await openRunLog(request.target, { redact: redactCredentials });
+  const warning = await versionWarning;
+  if (warning !== undefined) logger.warn({ binary: config.rsync.binary }, warning);
   const context: PassContext = {
     config,
     target: request.target,

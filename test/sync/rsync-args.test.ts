@@ -371,7 +371,11 @@ describe('buildRsyncArgs against a real rsync daemon', () => {
     const daemon = await startDaemon(lab, { name: 'upstream', tree: lab.path('upstream') });
     const bulk = await runRsync(buildRsyncArgs(livePlan(daemon.url, lab.path('mirror'), { maxDelete: 1 })));
     assert.equal(bulk.exitCode, 25, bulk.stderrLines.join('\n'));
-    assert.equal(classifyRsyncExit(bulk).class, 'maxDelete');
+    // The pass's own --stats back the stop: deletions reached the cap.
+    const deleted = Number(/^Number of deleted files: (\d+)/m.exec(bulk.stdout)?.[1]);
+    assert.equal(deleted, 1);
+    assert.equal(classifyRsyncExit({ ...bulk, maxDelete: 1, deletedFiles: deleted }).class, 'maxDelete');
+    assert.equal(classifyRsyncExit({ ...bulk, maxDelete: 1, deletedFiles: 0 }).class, 'transient', 'exit 25 alone, with nothing deleted, is no stop');
     assert.equal(['x1', 'x2', 'x3'].filter((name) => existsSync(lab.path('mirror', name))).length, 2);
   });
 
