@@ -1,6 +1,4 @@
-import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
 
 export interface LatencyResult {
   /** At least one TCP connect succeeded. */
@@ -61,6 +59,8 @@ async function resolve(host: string, signal: AbortSignal): Promise<{ ip: string 
     onAbort = () => done({ error: 'timed out' });
     signal.addEventListener('abort', onAbort, { once: true });
   });
+  // Loaded only for a host name: most sources are probed by IP or not at all on a no-op.
+  const { lookup } = await import('node:dns/promises');
   const looked = lookup(host).then(
     (answer) => ({ ip: answer.address }),
     (error: unknown) => ({ error: describeSocketError(error) }),

@@ -1,7 +1,7 @@
 // node:child_process rather than execa: execa's load time would land on the no-op path, and a
 // probe needs only spawn, a kill of the process group and a bounded stderr.
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { splitSegments } from '../util/split-segments.js';
 import type { ProbeFailureKind } from './types.js';
 
 export interface RsyncProbeRun {
@@ -57,7 +57,9 @@ export function runRsyncProbe(args: readonly string[], options: RsyncProbeRun): 
       if (stderr.length < STDERR_CAP) stderr = (stderr + chunk).slice(0, STDERR_CAP);
     });
     if (onLine !== undefined && child.stdout !== null) {
-      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLine);
+      // Not node:readline: loading it cost every no-op run a few ms for one small listing.
+      const lines = splitSegments(onLine);
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(chunk)).once('end', () => lines.end());
     }
     if (password !== undefined && child.stdin !== null) {
       child.stdin.on('error', () => {}); // rsync may exit before reading it (EPIPE)

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Config, SourceConfig } from '../config/types.js';
 import { formatRsyncUrl, parseRsyncAddress, type RsyncAddress } from './address.js';
 import { readSourcePassword } from './password.js';

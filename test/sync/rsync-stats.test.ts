@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addStats, emptyStats, foldErrorLine, foldStatsLine } from '../../src/sync/rsync-stats.js';
 import { parseProgress } from '../../src/sync/progress.js';
-import { readPassStderr, readPassStdout, splitSegments } from '../../src/sync/rsync-output.js';
+import { readPassStderr, readPassStdout } from '../../src/sync/rsync-output.js';
+import { splitSegments } from '../../src/util/split-segments.js';
 
 test('--stats lines fold into figures; other lines are ignored', () => {
   const stats = emptyStats();
