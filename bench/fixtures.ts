@@ -120,3 +120,31 @@ export async function writeConfig(
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
   return file;
 }
+
+/**
+ * mirrorsync's bulk pass as `sync --dry-run --json` prints it, made into the one rsync a person
+ * would run: the trace is not held back for a second pass, the target is the baseline's own, and
+ * rsync's per-file log goes to `logFile` (mirrorsync's goes into its state folder).
+ */
+export async function bareBulkArgs(config: string, mirror: string, bare: string, logFile: string): Promise<string[]> {
+  const plan = await timeCli(['sync', '--config', config, '--dry-run', '--json'], { captureStdout: true });
+  if (plan.code !== 0) throw new Error(`mirrorsync sync --dry-run exited ${plan.code}: ${plan.stderrTail}`);
+  const commands = (JSON.parse(plan.stdout) as { commands: string[][] }).commands;
+  // The bulk pass is the one into the target itself (the trace is fetched into .mirrorsync/ first).
+  const bulk = commands.find((argv) => argv.at(-1) === `${mirror}/`);
+  if (bulk === undefined) throw new Error(`no bulk pass into ${mirror}/ in the dry-run plan: ${plan.stdout}`);
+  return [
+    ...bulk
+      .slice(1, -1)
+      .filter((arg) => arg !== `--exclude=/${TRACE_PATH}` && arg !== '--dry-run')
+      .map((arg) => (arg.startsWith('--log-file=') ? `--log-file=${logFile}` : arg)),
+    `${bare}/`,
+  ];
+}
+
+/** The baseline's argv as printed in BENCHMARKS.md: no lab port, no temp paths. */
+export function describeBaseline(args: readonly string[]): string {
+  return args
+    .map((arg) => (arg.startsWith('rsync://') ? 'rsync://127.0.0.1:PORT/sage/' : arg.startsWith('--log-file=') ? '--log-file=<log>' : arg.startsWith('/') ? '<empty target>/' : arg))
+    .join(' ');
+}
