@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'sync.maxDelete'
   | 'sync.local'
   | 'local.cannotCreate'
+  | 'sync.diskFloor'
   | 'status.missing'
   | 'status.stale'
   | 'interrupted.sigint'

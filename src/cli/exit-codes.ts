@@ -29,6 +29,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   'sync.maxDelete': EXIT.failed,
   'sync.local': EXIT.ioError,
   'local.cannotCreate': EXIT.cantCreate,
+  'sync.diskFloor': EXIT.ioError,
   'status.missing': EXIT.failed,
   'status.stale': EXIT.failed,
   'interrupted.sigint': EXIT.sigint,

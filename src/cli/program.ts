@@ -65,6 +65,9 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
     program
       .command('sync')
       .description('probe, rank, and sync the target from the best source, failing over to the next')
+      .argument('[name]', 'one mirror of the config dir (--config-dir), within the host limits')
+      .option('--all', 'every mirror of the config dir, within the host limits')
+      .option('--config-dir <dir>', 'a host\'s config dir: host.json and mirrors/*.json (default $MIRRORSYNC_CONFIG_DIR, then /etc/mirrorsync)')
       .addOption(configOption())
       .addOption(targetOption())
       .addOption(modeOption())
@@ -73,7 +76,9 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .option('-n, --dry-run', 'print the plan and the exact rsync command; change nothing')
       .addOption(jsonOption())
       .option('--metrics-file <path>', 'write Prometheus metrics here (node_exporter textfile collector)'),
-  ).action(run('sync', async (options, logger) => (await import('./commands/sync.js')).syncCommand(options, context, logger)));
+  ).action((name: string | undefined, options: CommonOptions) =>
+    run('sync', async (parsed: object, logger) => (await import('./commands/sync.js')).syncCommand({ ...parsed, ...(name === undefined ? {} : { name }) } as never, context, logger))(options),
+  );
 
   const sources = program.command('sources').description('inspect the configured sources');
   logOptions(

@@ -69,6 +69,8 @@ async function loadMirror(file: string, host: HostSettings): Promise<MirrorEntry
     if ('error' in stemName) problems.add('(file name)', `the mirror's name is the file's stem unless it sets "name": ${stemName.error}`);
     const result = validateConfig(layer(value, host.defaults, stem), file, { extraKeys: HOST_KEYS.mirror });
     const all = [...duplicates, ...problems.list, ...('errors' in result ? result.errors : [])];
+    // Nothing on a host's command line could supply it: `sync --all` has no --target.
+    if ('config' in result && result.config.target === undefined) all.push('target: is required in a mirror file');
     if (all.length > 0 || 'errors' in result) return { name: named, file, error: invalidConfig(file, all) };
     return { name: result.config.name, file, config: result.config, ...(schedule === undefined ? {} : { schedule }), filters };
   } catch (error) {

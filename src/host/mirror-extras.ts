@@ -3,6 +3,7 @@ import { indexPath } from '../config/json-path.js';
 import type { Checked } from '../config/rules.js';
 import { describeValue, quote } from '../config/show.js';
 import { parseDuration } from '../util/duration.js';
+import { checkFilterRule } from '../sync/partial-filters.js';
 import { HOST_KEYS } from './defaults.js';
 import type { Schedule } from './types.js';
 
@@ -57,13 +58,7 @@ function readWindow(value: unknown, problems: Problems): readonly [string, strin
   return [from, to];
 }
 
-// rsync reads more than patterns from a filter rule: merge files (`.`, `:`), modifiers that change a
-// rule's side or meaning, `!` (clear). Only these three plain rules are taken.
-const RULE = /^([-+P]) (\S.*)$/;
-// Names mirrorsync owns in the tree: its state folder and rsync's staging dir.
-const OWNED = /\.mirrorsync|\.~mirrorsync-partial~/;
 const MAX_RULES = 1000;
-const MAX_RULE_LENGTH = 4096;
 
 /** A mirror file's `filters`: `- PATTERN`, `+ PATTERN` or `P PATTERN`, nothing that could reach our own files. */
 export function readFilters(value: unknown, problems: Problems): string[] {
@@ -79,16 +74,4 @@ export function readFilters(value: unknown, problems: Problems): string[] {
     if (problem !== undefined) problems.add(indexPath('filters', index), problem);
   });
   return problems.list.length > before ? [] : (value as string[]).slice();
-}
-
-/** What is wrong with one filter rule, or undefined. Exported for the rsync argument builder's own check. */
-export function checkFilterRule(rule: string): string | undefined {
-  if (rule.length > MAX_RULE_LENGTH) return `is longer than ${MAX_RULE_LENGTH} characters`;
-  if (/[\u0000-\u001f\u007f]/.test(rule)) return `must not contain control characters, got ${quote(rule)}`;
-  const match = RULE.exec(rule);
-  if (match === null) {
-    return `must be '- PATTERN' (exclude), '+ PATTERN' (include) or 'P PATTERN' (protect), one space after the rule; merge rules, modifiers and other rules are refused; got ${quote(rule)}`;
-  }
-  if (OWNED.test(match[2] ?? '')) return `must not name mirrorsync's own files (.mirrorsync, .~mirrorsync-partial~), got ${quote(rule)}`;
-  return undefined;
 }

@@ -27,6 +27,8 @@ export async function planDryRun(input: {
   readonly full: boolean;
   readonly pinned: string | undefined;
   readonly signal: AbortSignal;
+  /** A partial mirror's filter rules. */
+  readonly filters?: readonly string[];
 }): Promise<DryRunPlan> {
   const { config, target } = input;
   const state = await readLocalState(config, target, input.mode);
@@ -41,7 +43,7 @@ export async function planDryRun(input: {
     // The trace first (into .mirrorsync/incoming, moved into the tree once the bulk pass is done).
     const kinds: RsyncPassPlan['kind'][] = [...(config.trace === undefined ? [] : (['trace'] as const)), input.full ? 'verify' : 'bulk'];
     for (const kind of kinds) {
-      commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false, logFile: runLogPath(target) }).map(redactUrl)]);
+      commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false, logFile: runLogPath(target), filters: input.filters }).map(redactUrl)]);
     }
   }
   return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, maxDelete };

@@ -44,14 +44,7 @@ export async function acquireLock(lockPath: string, options: AcquireLockOptions 
 }
 
 async function tryLock(lockPath: string, options: AcquireLockOptions): Promise<HeldLock> {
-  const handle = await openLockFile(lockPath);
-  let outcome: FlockOutcome;
-  try {
-    outcome = await runFlock(options.flockBinary ?? 'flock', handle.fd);
-  } catch (error) {
-    await handle.close();
-    throw new MirrorsyncError('lock.failed', `cannot lock ${lockPath}: ${describeError(error)}`, { cause: error });
-  }
+  const { handle, outcome } = await flockOnce(lockPath, options);
   if (outcome === 'missing') return acquireWithPidFile(lockPath, handle);
   if (outcome === 'held') {
     const recorded = await readText(handle);
@@ -75,7 +68,30 @@ async function tryLock(lockPath: string, options: AcquireLockOptions): Promise<H
   return heldLock(lockPath, 'flock', handle, async () => undefined);
 }
 
+/**
+ * One non-blocking try at an exclusive flock on `lockPath`, for pools of slot files: undefined when
+ * another holds it, without looking for who. Needs flock(1) ('lock.failed' without it): a PID file
+ * cannot be held by children, and a slot must outlive a killed mirrorsync while its rsync runs.
+ */
+export async function tryFlock(lockPath: string, options: AcquireLockOptions = {}): Promise<HeldLock | undefined> {
+  const { handle, outcome } = await flockOnce(lockPath, options);
+  if (outcome === 'locked') return heldLock(lockPath, 'flock', handle, async () => undefined);
+  await handle.close();
+  if (outcome === 'held') return undefined;
+  throw new MirrorsyncError('lock.failed', `cannot lock ${lockPath}: flock(1) (util-linux) is missing`);
+}
+
 type FlockOutcome = 'locked' | 'held' | 'missing';
+
+async function flockOnce(lockPath: string, options: AcquireLockOptions): Promise<{ handle: FileHandle; outcome: FlockOutcome }> {
+  const handle = await openLockFile(lockPath);
+  try {
+    return { handle, outcome: await runFlock(options.flockBinary ?? 'flock', handle.fd) };
+  } catch (error) {
+    await handle.close();
+    throw new MirrorsyncError('lock.failed', `cannot lock ${lockPath}: ${describeError(error)}`, { cause: error });
+  }
+}
 
 async function openLockFile(lockPath: string): Promise<FileHandle> {
   try {

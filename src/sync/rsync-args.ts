@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { checkRsyncArg } from '../config/rsync-args.js';
 import { MirrorsyncError } from '../errors.js';
+import { partialFilterArgs } from './partial-filters.js';
 import { checkTargetPath } from './target-safety.js';
 
 /** rsync's staging dir, relative so rsync protects it with a perishable filter (see FIELD-NOTES). */
@@ -33,6 +34,10 @@ export interface RsyncPassPlan {
   readonly logFile?: string;
   /** The password goes to rsync's stdin (--password-file=-), never into argv or the environment. */
   readonly usesPassword: boolean;
+  /** A partial mirror's filter rules (see partialFilterArgs); bulk and verify passes only. */
+  readonly filters?: readonly string[];
+  /** This pass's share of the host's bandwidth budget, in KiB/s. */
+  readonly bwlimitKBps?: number;
 }
 
 /**
@@ -46,7 +51,8 @@ export function buildRsyncArgs(plan: RsyncPassPlan): string[] {
   const source = checkSource(plan.sourceUrl);
   const target = checkTarget(plan.target);
   const operands = plan.kind === 'trace' ? traceOperands(source, target, requireTrace(plan)) : [`${source}/`, `${target}/`];
-  return [...filterRules(plan), ...plan.extraArgs, ...options(plan), '--', ...operands];
+  const partial = plan.kind === 'trace' || plan.filters === undefined ? [] : partialFilterArgs(plan.filters);
+  return [...filterRules(plan), ...partial, ...plan.extraArgs, ...options(plan), '--', ...operands];
 }
 
 /**
@@ -96,7 +102,7 @@ function options(plan: RsyncPassPlan): string[] {
     `--partial-dir=${PARTIAL_DIR}`,
     `--timeout=${positiveSeconds(plan.timeoutSeconds, 'timeoutSeconds')}`,
     `--contimeout=${positiveSeconds(plan.connectTimeoutSeconds, 'connectTimeoutSeconds')}`,
-    ...(deletes && plan.maxDelete !== undefined ? [`--max-delete=${count(plan.maxDelete)}`] : []),
+    ...(deletes && plan.maxDelete !== undefined ? [`--max-delete=${count(plan.maxDelete, 'maxDelete')}`] : []),
     ...(plan.kind === 'verify' ? ['--checksum'] : []),
     '--no-motd',
     '--stats',
@@ -104,6 +110,7 @@ function options(plan: RsyncPassPlan): string[] {
     // forge a line of last-run.log. It logs neither the URL nor the password (stdin).
     ...(plan.logFile === undefined ? [] : [`--log-file=${checkLogFile(plan.logFile)}`, `--log-file-format=${LOG_FILE_FORMAT}`]),
     ...(plan.progress === true ? ['--info=progress2'] : []),
+    ...(plan.bwlimitKBps === undefined ? [] : [`--bwlimit=${count(plan.bwlimitKBps, 'bwlimitKBps')}`]),
     ...(plan.dryRun === true ? ['--dry-run'] : []),
     ...(plan.usesPassword ? ['--password-file=-'] : []),
   ];
@@ -159,8 +166,8 @@ function positiveSeconds(value: number, name: string): number {
   return value;
 }
 
-function count(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw internal(`maxDelete must be a non-negative integer, not ${value}`);
+function count(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw internal(`${name} must be a non-negative integer, not ${value}`);
   return value;
 }
 

@@ -11,6 +11,8 @@ export interface RsyncRunOptions {
   readonly password?: string;
   /** The lock's descriptor: every rsync child holds the lock for as long as it lives. */
   readonly lockFd?: number;
+  /** More descriptors every rsync child keeps open (the host's slots), as its fds 4, 5, ... */
+  readonly extraFds?: readonly number[];
   readonly signal: AbortSignal;
   /** Wall-clock limit of the pass; the whole process group is killed after it. */
   readonly maxDurationMs: number;
@@ -59,8 +61,9 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     // No password: an empty RSYNC_PASSWORD makes a module that wants one fail at once instead of
     // prompting on a terminal forever (and a detached child has no terminal to prompt on).
     env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', RSYNC_PASSWORD: '' },
-    // The child's fd 3 shares the lock's open file description: it holds the lock while it lives.
-    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', options.lockFd ?? 'ignore'],
+    // The child's fd 3 shares the lock's open file description: it holds the lock while it lives;
+    // the host's slots follow as fds 4, 5, ... the same way.
+    stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', options.lockFd ?? 'ignore', ...(options.extraFds ?? [])],
   });
   const pid = subprocess.pid;
   if (options.password !== undefined && subprocess.stdin !== null) {

@@ -61,6 +61,8 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     full: request.full,
     traceBounds: input.traceBounds,
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+    ...(request.gate === undefined ? {} : { gate: request.gate }),
+    ...(request.filters === undefined ? {} : { filters: request.filters }),
   };
   const byName = new Map(config.sources.map((source) => [source.name, source]));
   // The cap is a fraction of what the mirror holds. Once a pass has run, that changed (a failed

@@ -12,6 +12,7 @@ import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import type { Ranking } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import type { PassGate } from './pass-gate.js';
 import type { PassProgress } from './progress.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
@@ -39,6 +40,10 @@ export interface SyncRequest {
   readonly onStarted?: (status: RunStatus) => Promise<void>;
   /** The clock the run's times come from; tests of schedules set it (MIRRORSYNC_TEST_NOW). */
   readonly clock?: () => Date;
+  /** A host's limits around each attempt at a source (slots, bandwidth share). */
+  readonly gate?: PassGate;
+  /** A partial mirror's filter rules. */
+  readonly filters?: readonly string[];
 }
 
 export interface SyncReport {

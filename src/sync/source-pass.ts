@@ -9,6 +9,7 @@ import type { TraceBounds } from './trace-bounds.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
 import { classifyRsyncExit, type RsyncOutcome } from './rsync-exit.js';
 import { runRsync, type RsyncRunResult } from './rsync-run.js';
+import type { PassGate, PassTicket } from './pass-gate.js';
 import type { PassProgress } from './progress.js';
 import { addStats, emptyStats, type RsyncStats } from './rsync-stats.js';
 
@@ -26,6 +27,8 @@ export interface PassContext {
   /** What the fetched trace may say: not older than the mirror, not ahead of the master, not from the future. */
   readonly traceBounds: TraceBounds;
   readonly onProgress?: (source: string, progress: PassProgress) => void;
+  readonly gate?: PassGate;
+  readonly filters?: readonly string[];
 }
 
 export interface SourcePassValue {
@@ -46,12 +49,28 @@ export async function attemptSource(source: SourceConfig, context: PassContext):
   if (address === undefined || 'error' in address) return refuse('no usable rsync url');
   const password = await readSourcePassword(address, source);
   if ('error' in password) return refuse(password.error);
+  // The host's limits count connections, not probes: the slot is taken here, after ranking.
+  const ticket = await context.gate?.enter(address, context.signal);
+  try {
+    return await attemptWith(source, address, password.password, ticket, context);
+  } finally {
+    await ticket?.release();
+  }
+}
+
+async function attemptWith(
+  source: SourceConfig,
+  address: RsyncAddress,
+  password: string | undefined,
+  ticket: PassTicket | undefined,
+  context: PassContext,
+): Promise<AttemptResult<SourcePassValue>> {
 
   const started = performance.now();
   const total = emptyStats();
   const pass = async (kind: RsyncPassPlan['kind']): Promise<RsyncOutcome> => {
     context.logger.info({ source: source.name, pass: kind, maxDelete: kind === 'trace' ? undefined : context.maxDelete }, passStartMessage(kind, source.name, context.maxDelete));
-    const run = await runPass(kind, source, address, password.password, context);
+    const run = await runPass(kind, source, address, password, ticket, context);
     addStats(total, run.stats);
     const outcome = classify(run, context.config.rsync.timeoutSeconds, kind === 'trace' ? undefined : context.maxDelete);
     context.logger.info(
@@ -106,7 +125,15 @@ export function buildPassArgs(
   kind: RsyncPassPlan['kind'],
   address: RsyncAddress,
   usesPassword: boolean,
-  options: { readonly config: Config; readonly target: string; readonly maxDelete: number | undefined; readonly progress: boolean; readonly logFile: string },
+  options: {
+    readonly config: Config;
+    readonly target: string;
+    readonly maxDelete: number | undefined;
+    readonly progress: boolean;
+    readonly logFile: string;
+    readonly filters?: readonly string[] | undefined;
+    readonly bwlimitKBps?: number | undefined;
+  },
 ): string[] {
   const { config } = options;
   return buildRsyncArgs({
@@ -121,6 +148,8 @@ export function buildPassArgs(
     progress: options.progress && kind !== 'trace',
     logFile: options.logFile,
     usesPassword,
+    ...(options.filters === undefined ? {} : { filters: options.filters }),
+    ...(options.bwlimitKBps === undefined ? {} : { bwlimitKBps: options.bwlimitKBps }),
   });
 }
 
@@ -129,10 +158,16 @@ async function runPass(
   source: SourceConfig,
   address: RsyncAddress,
   password: string | undefined,
+  ticket: PassTicket | undefined,
   context: PassContext,
 ): Promise<RsyncRunResult> {
   const { config } = context;
-  const args = buildPassArgs(kind, address, password !== undefined, { ...context, progress: context.onProgress !== undefined, logFile: context.runLog.file });
+  const args = buildPassArgs(kind, address, password !== undefined, {
+    ...context,
+    progress: context.onProgress !== undefined,
+    logFile: context.runLog.file,
+    bwlimitKBps: ticket?.bwlimitKBps(),
+  });
   context.runLog.write(`== ${kind} pass from ${source.name}: ${config.rsync.binary} ${args.map(redactUrl).join(' ')}`);
   await context.runLog.flush();
   const onProgress = context.onProgress;
@@ -141,6 +176,7 @@ async function runPass(
     args,
     ...(password === undefined ? {} : { password }),
     ...(context.lockFd === undefined ? {} : { lockFd: context.lockFd }),
+    ...(ticket === undefined ? {} : { extraFds: ticket.fds }),
     signal: context.signal,
     maxDurationMs: config.rsync.maxDurationSeconds * 1000,
     stallTimeoutMs: config.rsync.timeoutSeconds * 1000,

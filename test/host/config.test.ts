@@ -4,11 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadHost, resolveConfigDir } from '../../src/host/load.js';
 import { isBroken, type HostMirror, type MirrorEntry } from '../../src/host/types.js';
-import { checkFilterRule } from '../../src/host/mirror-extras.js';
+import { checkFilterRule, partialFilterArgs } from '../../src/sync/partial-filters.js';
 import { MirrorsyncError } from '../../src/errors.js';
 import { temporaryFolders } from '../support/temp-dirs.js';
 
 const source = { name: 'master', url: 'rsync://up.example.org/sage/', master: true };
+const target = '/srv/mirror/t';
 
 /** A config dir holding `host` as host.json (unless undefined) and each mirror file as given (text or object). */
 async function configDir(dir: string, host: unknown, mirrors: Record<string, unknown>): Promise<string> {
@@ -83,7 +84,7 @@ describe('a config dir: host.json and mirrors/*.json', () => {
   });
 
   test('an invalid host.json is an error naming the file and each JSON path, with did-you-mean', async () => {
-    const dir = await configDir(await temp(), { maxConcurentJobs: 2, maxConnectionsPerUpstream: 0, defaults: { rsync: { timeoutSecond: 5 }, probes: {} } }, { 'a.json': { sources: [source] } });
+    const dir = await configDir(await temp(), { maxConcurentJobs: 2, maxConnectionsPerUpstream: 0, defaults: { rsync: { timeoutSecond: 5 }, probes: {} } }, { 'a.json': { target, sources: [source] } });
     const error = await hostError(dir);
     assert.equal(error.code, 'config.invalid');
     const lines = error.message.split('\n');
@@ -107,7 +108,8 @@ describe('a config dir: host.json and mirrors/*.json', () => {
       'bad.json': { target: 'relative', sources: [source], schedul: {}, filters: ['. /etc/rules', '- /.mirrorsync', '-! x'] },
       'syntax.json': '{"sources": [}',
       'bad name!.json': { sources: [source] },
-      'x.json': { name: 'ok', sources: [source] },
+      'x.json': { name: 'ok', target, sources: [source] },
+      'notarget.json': { sources: [source] },
       'sched.json': { sources: [source], schedule: { every: '6h', cron: '* * * * *', notBetween: ['8:00', '20:00'] } },
     });
     const { mirrors } = await loadHost(dir);
@@ -123,6 +125,7 @@ describe('a config dir: host.json and mirrors/*.json', () => {
     assert.match(brokenMessage(byFile('bad name!')), /^\(file name\): the mirror's name is the file's stem/m);
     assert.match(brokenMessage(byFile('ok')), /^name: 'ok' is also the name of .*\/x\.json$/m);
     assert.match(brokenMessage(byFile('x')), /^name: 'ok' is also the name of .*\/ok\.json$/m);
+    assert.match(brokenMessage(byFile('notarget')), /^target: is required in a mirror file$/m);
     const sched = brokenMessage(byFile('sched'));
     assert.match(sched, /^schedule: must hold exactly one of 'every' or 'cron'$/m);
     assert.match(sched, /^schedule\.notBetween: must be two local times/m);
@@ -134,7 +137,7 @@ describe('a config dir: host.json and mirrors/*.json', () => {
       [{ every: '10s' }, false], [{ every: 'often' }, false], [{ cron: '* * * *' }, false], [{ cron: '@daily' }, false], [{ cron: '* * * * MON' }, false],
       [{}, false], [{ every: '1h', notBetween: ['10:00', '10:00'] }, false], [{ every: '1h', notBetween: '10:00-12:00' }, false], ['6h', false],
     ];
-    const dir = await configDir(await temp(), {}, Object.fromEntries(cases.map(([schedule], index) => [`m${index}.json`, { sources: [source], schedule }])));
+    const dir = await configDir(await temp(), {}, Object.fromEntries(cases.map(([schedule], index) => [`m${index}.json`, { target, sources: [source], schedule }])));
     const { mirrors } = await loadHost(dir);
     for (const [index, [schedule, ok]] of cases.entries()) {
       const entry = mirrors.find((mirror) => mirror.name === `m${index}`);
@@ -147,5 +150,7 @@ describe('a config dir: host.json and mirrors/*.json', () => {
     for (const rule of ['. /etc/f', ': .rules', 'merge /x', 'dir-merge .x', '-/ x', '-, x', '-s x', '! ', 'R x', 'H x', 'exclude x', '-  x', '-x', '- .mirrorsync', '+ /.mirrorsync/**', '- .~mirrorsync-partial~/', '- a\nb', '']) {
       assert.notEqual(checkFilterRule(rule), undefined, rule);
     }
+    assert.deepEqual(partialFilterArgs(['- /arm64/', '+ /pool/**', 'P /keep/']), ['--filter=-s /arm64/', '--filter=+s /pool/**', '--filter=P /keep/']);
+    assert.throws(() => partialFilterArgs(['. /etc/rules']), /filters: must be/);
   });
 });

@@ -7,6 +7,9 @@ import type { RunStatus } from '../../report/status-file.js';
 import type { RequestedMode } from '../../sync/plan.js';
 import type { PassProgress } from '../../sync/progress.js';
 import { runSync, SyncFailure, type SyncReport } from '../../sync/run-sync.js';
+import { loadHost, resolveConfigDir } from '../../host/load.js';
+import { syncHostMirror } from '../../host/run-mirror.js';
+import { isBroken, type HostMirror, type HostSettings } from '../../host/types.js';
 import type { CliContext } from '../context.js';
 import type { CliLogger } from '../logger.js';
 import { exitCodeFor } from '../exit-codes.js';
@@ -15,6 +18,10 @@ import { rankingJson, renderRanking } from '../render-ranking.js';
 import { quoteCommand } from '../shell-quote.js';
 
 export interface SyncOptions {
+  /** A mirror of the config dir (sync NAME). */
+  readonly name?: string;
+  readonly all?: boolean;
+  readonly configDir?: string;
   readonly config?: string;
   readonly target?: string;
   readonly mode: RequestedMode;
@@ -28,7 +35,15 @@ export interface SyncOptions {
 
 export async function syncCommand(options: SyncOptions, context: CliContext, cliLogger: CliLogger): Promise<number> {
   const { logger } = cliLogger;
-  const config = await loadCommandConfig(options, context);
+  if (options.all === true) {
+    checkHostFlags(options, '--all');
+    if (options.name !== undefined) throw new MirrorsyncError('usage.invalid', `sync takes a mirror NAME or --all, not both`);
+    return (await import('./sync-all.js')).syncAllCommand(options, context, cliLogger);
+  }
+  if (options.name !== undefined) checkHostFlags(options, 'a mirror NAME');
+  else if (options.configDir !== undefined) throw new MirrorsyncError('usage.invalid', '--config-dir goes with a mirror NAME or --all');
+  const hostMirror = options.name === undefined ? undefined : await loadHostMirror(options.name, options.configDir, context);
+  const config = hostMirror?.mirror.config ?? (await loadCommandConfig(options, context));
   const target = config.target;
   if (target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
   const full = options.full === true;
@@ -36,7 +51,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
 
   if (options.dryRun === true) {
     const { planDryRun } = await import('../../sync/dry-run.js');
-    const plan = await planDryRun({ config, target, mode: options.mode, full, pinned: options.source, signal: context.signal });
+    const plan = await planDryRun({ config, target, mode: options.mode, full, pinned: options.source, signal: context.signal, ...(hostMirror === undefined ? {} : { filters: hostMirror.mirror.filters }) });
     if (options.json === true) {
       context.stdout.write(`${JSON.stringify({ dryRun: true, noop: plan.noop, source: plan.source, maxDelete: plan.maxDelete, commands: plan.commands, ...(rankingJson(plan.ranking) as object) }, null, 2)}\n`);
     } else {
@@ -56,9 +71,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   // A log line must not be glued to the progress line: erase it first; the next update redraws it.
   if (progress !== undefined) cliLogger.beforeStderrWrite = () => progress.clear();
   try {
-    report = await runSync({
-      config,
-      target,
+    const request = {
       mode: options.mode,
       ...(options.source === undefined ? {} : { source: options.source }),
       full,
@@ -66,7 +79,8 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
       logger,
       version: context.version,
       ...(progress === undefined ? {} : { onProgress: (source: string, update: PassProgress) => progress.update(source, update) }),
-    });
+    };
+    report = hostMirror === undefined ? await runSync({ ...request, config, target }) : await syncHostMirror({ ...hostMirror, request });
     progress?.clear();
     summarize(report.status, logger);
     return 0;
@@ -82,6 +96,26 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
       await runHooks({ hooks: config.hooks, status: report.status, exitCode, target, name: config.name, logger });
     }
   }
+}
+
+// A host's mirror is its file under the config dir: --config and --target would name another one.
+function checkHostFlags(options: SyncOptions, what: string): void {
+  const wrong = [options.config === undefined ? '' : '--config', options.target === undefined ? '' : '--target'].filter((flag) => flag !== '');
+  if (wrong.length > 0) throw new MirrorsyncError('usage.invalid', `${wrong.join(' and ')} cannot go with ${what}: the mirror comes from the config dir (--config-dir)`);
+  if (options.all === true) {
+    const single = [options.source === undefined ? '' : '--source', options.dryRun === true ? '--dry-run' : '', options.metricsFile === undefined ? '' : '--metrics-file'].filter((flag) => flag !== '');
+    if (single.length > 0) throw new MirrorsyncError('usage.invalid', `${single.join(', ')} cannot go with --all: use sync NAME for one mirror`);
+  }
+}
+
+async function loadHostMirror(name: string, configDir: string | undefined, context: CliContext): Promise<{ host: HostSettings; mirror: HostMirror }> {
+  const { host, mirrors } = await loadHost(resolveConfigDir({ ...(configDir === undefined ? {} : { dir: configDir }), env: context.env, cwd: context.cwd }));
+  const entry = mirrors.find((mirror) => mirror.name === name);
+  if (entry === undefined) {
+    throw new MirrorsyncError('usage.invalid', `no mirror named '${name}' in ${host.dir}/mirrors (${mirrors.map((mirror) => mirror.name).join(', ') || 'none'})`);
+  }
+  if (isBroken(entry)) throw entry.error;
+  return { host, mirror: entry };
 }
 
 function summarize(status: RunStatus, logger: Logger): void {
