@@ -102,6 +102,11 @@ export function connections(log: string): Connection[] {
   return [...byPid.entries()].map(([pid, entry]) => ({ pid, ...entry }));
 }
 
+/** The log lines of clients asking for a module (probes and passes; the lab's readiness check asks for none). */
+export function moduleRequests(log: string): string[] {
+  return log.split('\n').filter((line) => /\] rsync (?:on|allowed access on module) /.test(line));
+}
+
 /** Connections that carried a tree (any file but the trace): the rsync passes, not the probes. */
 export function transfers(log: string): Connection[] {
   return connections(log).filter((connection) => connection.sent.some((path) => !path.endsWith(TRACE_PATH)));

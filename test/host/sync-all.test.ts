@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { treeDigest, useLab } from '../lab/index.js';
+import { after, describe, test, type TestContext } from 'node:test';
+import { makeTree, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
 import { listenOnLoopback } from '../lab/ports.js';
 import { runCli, startCli } from '../support/cli.js';
-import { buildHost, connections, peakConcurrency, transfers, type LabHost, type LabMirror } from './support.js';
+import { buildHost, moduleRequests, peakConcurrency, transfers, type LabHost, type LabMirror } from './support.js';
 
 interface Row {
   name: string;
@@ -100,7 +101,7 @@ describe('sync --all within the host limits (real daemons)', () => {
       assert.equal(result.code, 78, result.stderr);
       assert.match(result.stderr, new RegExp(`${join(host.dir, 'host.json')}: 1 problem:\\nmaxConcurrentJobs: must be an integer from 1 to 64, got string 'three'`));
     }
-    assert.deepEqual(connections(await host.daemons.get('up')?.log() ?? ''), [], 'the daemon saw a connection');
+    assert.deepEqual(moduleRequests(await host.daemons.get('up')?.log() ?? ''), [], 'the daemon was asked for its module');
   });
 
   test('an invalid mirror file fails that mirror with 78 in the list; sync NAME of it exits 78; an unknown NAME is a usage error', async (t) => {
@@ -135,21 +136,24 @@ describe('sync --all within the host limits (real daemons)', () => {
 });
 
 describe('the disk floor (a small tmpfs)', () => {
+  // Outside the lab's folder: the lab removes its folder when the test ends, before this unmounts.
   const mounted: string[] = [];
-  after(() => {
-    for (const dir of mounted) execFileSync('umount', ['-l', dir]);
+  after(async () => {
+    for (const dir of mounted) {
+      execFileSync('umount', ['-l', dir]);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a mirror whose filesystem is under minFreeBytes fails with sync.diskFloor before any rsync; one on another filesystem syncs', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('mounting a tmpfs needs root');
     const lab = await useLab(t);
-    const small = lab.path('small');
+    const small = await mkdtemp(join(tmpdir(), 'mirrorsync-small-fs-'));
     const mirrors: LabMirror[] = [
       { name: 'cramped', upstream: 'up-cramped', extra: { target: join(small, 'cramped') } },
       { name: 'roomy', upstream: 'up-roomy' },
     ];
     const host = await buildHost(lab, { host: { minFreeBytes: 64 * 1024 * 1024 }, upstreams: [{ name: 'up-cramped' }, { name: 'up-roomy' }], mirrors });
-    await mkdir(small);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
     mounted.push(small);
     const result = await runCli(['sync', '--all', '--config-dir', host.dir, '--json'], { timeoutMs: 120_000 });
@@ -157,7 +161,57 @@ describe('the disk floor (a small tmpfs)', () => {
     const rows = rowsOf(result.stdout);
     assert.deepEqual(rows.map((row) => [row.name, row.result, row.exitCode, row.error?.code ?? null]), [['cramped', 'failed', 74, 'sync.diskFloor'], ['roomy', 'synced', 0, null]]);
     assert.match(rows[0]?.error?.message ?? '', /bytes free, under the host's floor minFreeBytes = 67108864/);
-    assert.deepEqual(connections(await host.daemons.get('up-cramped')?.log() ?? ''), [], 'the cramped mirror\'s upstream saw a connection');
+    assert.deepEqual(moduleRequests(await host.daemons.get('up-cramped')?.log() ?? ''), [], 'the cramped mirror\'s upstream was asked for its module');
     await assertMirrored(host, 'roomy');
+  });
+});
+
+describe('partial mirrors: filters', () => {
+  async function partialHost(t: TestContext, names: string[]): Promise<LabHost> {
+    const lab = await useLab(t);
+    const host = await buildHost(lab, { host: {}, upstreams: [{ name: 'up' }], mirrors: names.map((name) => ({ name, upstream: 'up', tree: { files: 10 } })) });
+    for (const name of names) {
+      await makeTree(join(host.tree(name), 'arm64'), { files: 6, seed: `${name}-arm` });
+      await makeTree(join(host.tree(name), 'keep', 'arm64'), { files: 2, seed: `${name}-deep` });
+    }
+    return host;
+  }
+
+  const withoutArm = async (dir: string) => new Map([...(await treeDigest(dir, { exclude: ['.mirrorsync'] }))].filter(([path]) => !path.startsWith('arm64')));
+
+  test('excluded paths never arrive; an anchored rule leaves the same name deeper down alone', async (t) => {
+    const host = await partialHost(t, ['deb']);
+    await host.writeMirror({ name: 'deb', upstream: 'up', extra: { filters: ['- /arm64/'] } });
+    const result = await runCli(['sync', 'deb', '--config-dir', host.dir, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await treeDigest(host.target('deb'), { exclude: ['.mirrorsync'] }), await withoutArm(host.tree('deb')));
+    const sent = transfers(await (host.daemons.get('up')?.log() ?? '')).flatMap((connection) => connection.sent);
+    assert.ok(sent.some((path) => path.includes('keep/arm64/')), 'the deeper arm64 folder was not sent');
+    assert.deepEqual(sent.filter((path) => /(^|\/)deb\/arm64\//.test(path) || path.startsWith('arm64/')), [], 'an excluded file was sent');
+  });
+
+  test('filters added later: what they leave out is removed within the max-delete guard, and the state folder stays', async (t) => {
+    const host = await partialHost(t, ['roomy', 'guarded']);
+    for (const name of ['roomy', 'guarded']) {
+      const full = await runCli(['sync', name, '--config-dir', host.dir]);
+      assert.equal(full.code, 0, full.stderr);
+      assert.ok((await treeDigest(host.target(name))).has('arm64'), `${name}: the full mirror has no arm64`);
+      // The next publication comes with the mirror made partial.
+      await writeTrace(host.tree(name), TRACE_PATH, new Date(Date.now() - 60_000));
+    }
+    // arm64 is 7 of about 30 entries: a quarter of the mirror, more than 0.1 of it, less than 0.5.
+    await host.writeMirror({ name: 'roomy', upstream: 'up', extra: { filters: ['- /arm64/'], rsync: { retries: 0, maxDeleteFraction: 0.5 } } });
+    await host.writeMirror({ name: 'guarded', upstream: 'up', extra: { filters: ['- /arm64/'], rsync: { retries: 0, maxDeleteFraction: 0.1 } } });
+
+    const roomy = await runCli(['sync', 'roomy', '--config-dir', host.dir]);
+    assert.equal(roomy.code, 0, roomy.stderr);
+    assert.deepEqual(await treeDigest(host.target('roomy'), { exclude: ['.mirrorsync'] }), await withoutArm(host.tree('roomy')));
+    assert.equal(JSON.parse(await readFile(join(host.target('roomy'), '.mirrorsync', 'status.json'), 'utf8')).result, 'synced');
+
+    const guarded = await runCli(['sync', 'guarded', '--config-dir', host.dir, '--json']);
+    assert.equal(guarded.code, 1, guarded.stderr);
+    assert.equal((JSON.parse(guarded.stdout) as { error: { code: string } }).error.code, 'sync.maxDelete');
+    const left = [...(await treeDigest(host.target('guarded'))).keys()].filter((path) => path.startsWith('arm64/'));
+    assert.ok(left.length > 0, 'the guard let every excluded file go');
   });
 });
