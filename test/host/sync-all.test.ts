@@ -8,6 +8,8 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { makeTree, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
 import { listenOnLoopback } from '../lab/ports.js';
 import { runCli, startCli } from '../support/cli.js';
+import { bytesUnder, rsyncProcesses, waitFor } from '../faults/support.js';
+import { isFlockHeld } from '../../src/host/slots.js';
 import { buildHost, moduleRequests, peakConcurrency, transfers, type LabHost, type LabMirror } from './support.js';
 
 interface Row {
@@ -213,5 +215,35 @@ describe('partial mirrors: filters', () => {
     assert.equal((JSON.parse(guarded.stdout) as { error: { code: string } }).error.code, 'sync.maxDelete');
     const left = [...(await treeDigest(host.target('guarded'))).keys()].filter((path) => path.startsWith('arm64/'));
     assert.ok(left.length > 0, 'the guard let every excluded file go');
+  });
+});
+
+describe('a killed mirrorsync frees no slot early', () => {
+  test('SIGKILL of sync NAME mid-transfer: its orphaned rsync keeps the upstream slot, and a second mirror of that upstream waits for it', async (t) => {
+    const lab = await useLab(t);
+    const mirrors: LabMirror[] = [
+      { name: 'big', upstream: 'up', tree: { files: 40, bytesPerFile: 8192 } },
+      { name: 'next', upstream: 'up' },
+    ];
+    const host = await buildHost(lab, { host: { maxConnectionsPerUpstream: 1 }, upstreams: [{ name: 'up', bwlimitKBps: 32 }], mirrors });
+    const port = host.daemons.get('up')?.port ?? 0;
+    const slot = join(lab.path('state'), 'upstreams', `127.0.0.1_${port}`, 'slot-0.lock');
+    // 320 KiB at 32 KiB/s: about 10 s of transfer to kill in the middle of.
+    const killed = startCli(['sync', 'big', '--config-dir', host.dir], { timeoutMs: 120_000 });
+    await waitFor('the transfer to start', async () => (await bytesUnder(host.target('big'))) >= 48 * 1024, 60_000);
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const orphans = rsyncProcesses(host.target('big'));
+    assert.ok(orphans.size > 0, 'no rsync outlived the killed mirrorsync: nothing to test');
+    const held = isFlockHeld(slot);
+    const stillAlive = [...rsyncProcesses(host.target('big')).keys()].some((pid) => orphans.has(pid));
+    assert.ok(held || !stillAlive, 'the upstream slot was free while the killed run\'s rsync was still transferring');
+
+    const next = await runCli(['sync', 'next', '--config-dir', host.dir, '--json'], { timeoutMs: 120_000 });
+    assert.equal(next.code, 0, next.stderr);
+    await assertMirrored(host, 'next');
+    const list = transfers(await (host.daemons.get('up')?.log() ?? ''));
+    assert.equal(list.length, 2);
+    assert.equal(peakConcurrency(list), 1, 'the second mirror pulled from the upstream while the orphaned rsync still did');
   });
 });
