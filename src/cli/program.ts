@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { MAX_DELETE_FRACTION } from '../config/defaults.js';
 import { asMirrorsyncError, MirrorsyncError } from '../errors.js';
 import { LEVEL_VALUES, LOG_LEVELS, type LogLevel } from '../log.js';
 import { parseDuration } from '../util/duration.js';
@@ -75,7 +76,8 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .option('--full', 'run an rsync pass even when nothing is new (verifies the tree)')
       .option('-n, --dry-run', 'print the plan and the exact rsync command; change nothing')
       .addOption(jsonOption())
-      .option('--metrics-file <path>', 'write Prometheus metrics here (node_exporter textfile collector)'),
+      .option('--metrics-file <path>', 'write Prometheus metrics here (node_exporter textfile collector)')
+      .addOption(new Option('--max-delete-fraction <fraction>', 'rsync.maxDeleteFraction for this run only (e.g. 1 to accept the deletions of a pass stopped at the cap)').argParser(parseFractionOption)),
   ).action((name: string | undefined, options: CommonOptions) =>
     run('sync', async (parsed: object, logger) => (await import('./commands/sync.js')).syncCommand({ ...parsed, ...(name === undefined ? {} : { name }) } as never, context, logger))(options),
   );
@@ -163,6 +165,13 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
     throw failure;
   }
   return status;
+}
+
+function parseFractionOption(value: string): number {
+  const { exclusiveMin, max } = MAX_DELETE_FRACTION;
+  const fraction = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(fraction > exclusiveMin && fraction <= max)) throw new CommanderError(64, 'commander.invalidArgument', `'${value}' is not a fraction greater than ${exclusiveMin} and at most ${max} (e.g. 0.5)`);
+  return fraction;
 }
 
 function parseDurationOption(value: string): number {

@@ -18,6 +18,9 @@ export const RSYNC_DEFAULTS: RsyncSettings = {
   cve2024Patched: false,
 };
 
+/** rsync.maxDeleteFraction, and `sync --max-delete-fraction` for one run: above 0, at most 1. */
+export const MAX_DELETE_FRACTION = { exclusiveMin: 0, max: 1 } as const;
+
 export const PROBE_DEFAULTS: ProbeSettings = {
   timeoutMs: 5000,
   samples: 3,

@@ -1,5 +1,5 @@
 import type { HookSettings, ProbeSettings, RsyncSettings } from './types.js';
-import { KNOWN_KEYS, LIMITS, PROBE_DEFAULTS, RSYNC_DEFAULTS } from './defaults.js';
+import { KNOWN_KEYS, LIMITS, MAX_DELETE_FRACTION, PROBE_DEFAULTS, RSYNC_DEFAULTS } from './defaults.js';
 import { Fields, readObject, type Problems } from './fields.js';
 import { childPath, indexPath } from './json-path.js';
 import { checkCommand } from './rules.js';
@@ -16,7 +16,7 @@ export function readRsync(value: unknown, path: string, problems: Problems): Rsy
     timeoutSeconds: fields.integer('timeoutSeconds', LIMITS.timeoutSeconds) ?? RSYNC_DEFAULTS.timeoutSeconds,
     connectTimeoutSeconds: fields.integer('connectTimeoutSeconds', LIMITS.connectTimeoutSeconds) ?? RSYNC_DEFAULTS.connectTimeoutSeconds,
     maxDurationSeconds: fields.integer('maxDurationSeconds', LIMITS.maxDurationSeconds) ?? RSYNC_DEFAULTS.maxDurationSeconds,
-    maxDeleteFraction: fields.fraction('maxDeleteFraction', 0, 1) ?? RSYNC_DEFAULTS.maxDeleteFraction,
+    maxDeleteFraction: fields.fraction('maxDeleteFraction', MAX_DELETE_FRACTION.exclusiveMin, MAX_DELETE_FRACTION.max) ?? RSYNC_DEFAULTS.maxDeleteFraction,
     retries: fields.integer('retries', LIMITS.retries) ?? RSYNC_DEFAULTS.retries,
     retryDelaySeconds: fields.integer('retryDelaySeconds', LIMITS.retryDelaySeconds) ?? RSYNC_DEFAULTS.retryDelaySeconds,
     binary: fields.string('binary', checkCommand) ?? RSYNC_DEFAULTS.binary,

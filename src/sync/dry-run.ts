@@ -1,11 +1,13 @@
 import type { Config } from '../config/types.js';
 import { runLogPath } from '../report/run-log.js';
-import { STATE_DIR } from '../report/status-file.js';
+import { MirrorsyncError } from '../errors.js';
+import { readStatus, STATE_DIR } from '../report/status-file.js';
 import { parseRsyncAddress, redactUrl } from '../sources/address.js';
 import type { Ranking } from '../sources/rank.js';
 import { assessSources, readLocalState } from './assess.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
+import { checkCandidates, checkMaxDeleteRepeat, checkRequest } from './preflight.js';
 import { maxDeleteFor, type RsyncPassPlan } from './rsync-args.js';
 import { buildPassArgs } from './source-pass.js';
 
@@ -17,9 +19,14 @@ export interface DryRunPlan {
   /** The exact commands of its passes, argv arrays (the password never appears: it goes on stdin). */
   readonly commands: readonly (readonly string[])[];
   readonly maxDelete: number;
+  /** What a real run would refuse after probing (no usable source, a repeated --max-delete stop), or null. */
+  readonly refusal: MirrorsyncError | null;
 }
 
-/** What `sync` would do, computed without the lock and without writing anything. */
+/**
+ * What `sync` would do, computed without the lock and without writing anything. What a real run
+ * refuses before probing is thrown; what it refuses after is returned with the plan.
+ */
 export async function planDryRun(input: {
   readonly config: Config;
   readonly target: string;
@@ -31,9 +38,14 @@ export async function planDryRun(input: {
   readonly filters?: readonly string[];
 }): Promise<DryRunPlan> {
   const { config, target } = input;
+  checkRequest(config, target, input.pinned);
   const state = await readLocalState(config, target, input.mode);
   const assessment = await assessSources({ config, target, state, full: input.full, pinned: input.pinned, signal: input.signal });
   const maxDelete = maxDeleteFor(state.local.empty ? 0 : await countEntries(target, [STATE_DIR]), config.rsync.maxDeleteFraction);
+  const refusal = refusalOf(async () => {
+    checkCandidates(assessment, input.pinned);
+    if (assessment.noop === null) checkMaxDeleteRepeat((await readStatus(target))?.maxDeleteStop, assessment.ranking, config.rsync.maxDeleteFraction, maxDelete);
+  });
   const first = assessment.noop === null ? assessment.candidates[0] : undefined;
   const source = config.sources.find((entry) => entry.name === first);
   const address = source?.url === undefined ? undefined : parseRsyncAddress(source.url);
@@ -46,5 +58,15 @@ export async function planDryRun(input: {
       commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false, logFile: runLogPath(target), filters: input.filters }).map(redactUrl)]);
     }
   }
-  return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, maxDelete };
+  return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, maxDelete, refusal: await refusal };
+}
+
+async function refusalOf(check: () => Promise<void>): Promise<MirrorsyncError | null> {
+  try {
+    await check();
+    return null;
+  } catch (error) {
+    if (error instanceof MirrorsyncError) return error;
+    throw error;
+  }
 }

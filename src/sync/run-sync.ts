@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Config, SourceConfig } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import { asMirrorsyncError, describeError, MirrorsyncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readHistory, recordOutcomes, writeHistory, type OutcomeEntry } from '../report/history.js';
@@ -16,11 +16,11 @@ import type { PassGate } from './pass-gate.js';
 import type { PassProgress } from './progress.js';
 import { countEntries } from './count-files.js';
 import type { RequestedMode } from './plan.js';
-import { assessSources, noneUsableError, readLocalState, type LocalState } from './assess.js';
-import { maxDeleteStopFor, repeatsMaxDeleteStop } from './max-delete-guard.js';
+import { assessSources, readLocalState, type LocalState } from './assess.js';
+import { maxDeleteStopFor } from './max-delete-guard.js';
 import { maxDeleteFor } from './rsync-args.js';
 import type { PassesResult } from './run-passes.js';
-import { checkTarget } from './target-safety.js';
+import { checkCandidates, checkMaxDeleteRepeat, checkRequest } from './preflight.js';
 import { traceBoundsOf } from './trace-bounds.js';
 
 export interface SyncRequest {
@@ -65,8 +65,7 @@ export class SyncFailure extends MirrorsyncError {
 /** The main job: lock, probe, rank, sync with failover, publish. Every outcome writes status.json. */
 export async function runSync(request: SyncRequest): Promise<SyncReport> {
   const { config, target, logger } = request;
-  assertTargetSafe(target);
-  assertKnownSource(config, request.source);
+  checkRequest(config, target, request.source);
   await createStateDir(target);
   const clock = request.clock ?? (() => new Date());
   const startedAt = clock();
@@ -125,17 +124,12 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       );
     }
     if (assessment.noop !== null) return await finishNoop(assessment.noop, local);
-    if (assessment.candidates.length === 0) throw noneUsableError(ranking, request.source);
+    checkCandidates(assessment, request.source);
     const candidates = assessment.candidates;
 
     const localCount = local.empty ? 0 : await countEntries(target, [STATE_DIR]);
     maxDelete = maxDeleteFor(localCount, config.rsync.maxDeleteFraction);
-    if (repeatsMaxDeleteStop(status.maxDeleteStop, ranking.newest, config.rsync.maxDeleteFraction)) {
-      throw new MirrorsyncError(
-        'sync.maxDelete',
-        `the last run already stopped at the --max-delete limit (${status.maxDeleteStop?.maxDelete ?? maxDelete} entries) for this same publication; trying again would delete more. Check the upstream tree; to accept its deletions, raise rsync.maxDeleteFraction (now ${config.rsync.maxDeleteFraction}) for one run`,
-      );
-    }
+    checkMaxDeleteRepeat(status.maxDeleteStop, ranking, config.rsync.maxDeleteFraction, maxDelete);
     // execa and p-retry load only when a pass runs: the no-op path, the common one, never pays for them.
     const { runPasses } = await import('./run-passes.js');
     passes = await runPasses({
@@ -223,20 +217,6 @@ function lagOf(local: LocalProbe, ranking: Ranking): number | null {
 function sameLocalState(a: LocalState, b: LocalState): boolean {
   const freshness = (state: LocalState) => (state.local.freshness === null ? null : `${state.local.freshness.at.toISOString()} ${state.local.freshness.identity ?? ''}`);
   return a.mode === b.mode && a.local.empty === b.local.empty && freshness(a) === freshness(b);
-}
-
-function assertTargetSafe(target: string): void {
-  const verdict = checkTarget(target);
-  if (!verdict.ok) throw new MirrorsyncError(verdict.local === true ? 'sync.local' : 'target.unsafe', verdict.message);
-}
-
-function assertKnownSource(config: Config, name: string | undefined): void {
-  if (name === undefined) return;
-  const source: SourceConfig | undefined = config.sources.find((entry) => entry.name === name);
-  if (source === undefined) {
-    throw new MirrorsyncError('sources.unknown', `unknown source '${name}'; ${config.file} has: ${config.sources.map((entry) => entry.name).join(', ')}`);
-  }
-  if (source.url === undefined) throw new MirrorsyncError('sources.unknown', `source '${name}' is probe-only (no rsync url): it can be ranked but not synced from`);
 }
 
 async function createStateDir(target: string): Promise<void> {

@@ -14,8 +14,6 @@ import type { CliContext } from '../context.js';
 import type { CliLogger } from '../logger.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { createProgressLine } from '../progress-line.js';
-import { rankingJson, renderRanking } from '../render-ranking.js';
-import { quoteCommand } from '../shell-quote.js';
 
 export interface SyncOptions {
   /** A mirror of the config dir (sync NAME). */
@@ -31,6 +29,8 @@ export interface SyncOptions {
   readonly json?: boolean;
   readonly metricsFile?: string;
   readonly quiet?: boolean;
+  /** Replaces rsync.maxDeleteFraction for this run. */
+  readonly maxDeleteFraction?: number;
 }
 
 export async function syncCommand(options: SyncOptions, context: CliContext, cliLogger: CliLogger): Promise<number> {
@@ -43,24 +43,17 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   if (options.name !== undefined) checkHostFlags(options, 'a mirror NAME');
   else if (options.configDir !== undefined) throw new MirrorsyncError('usage.invalid', '--config-dir goes with a mirror NAME or --all');
   const hostMirror = options.name === undefined ? undefined : await loadHostMirror(options.name, options.configDir, context);
-  const config = hostMirror?.mirror.config ?? (await loadCommandConfig(options, context));
+  const loaded = hostMirror?.mirror.config ?? (await loadCommandConfig(options, context));
+  const config = options.maxDeleteFraction === undefined ? loaded : { ...loaded, rsync: { ...loaded.rsync, maxDeleteFraction: options.maxDeleteFraction } };
+  if (options.maxDeleteFraction !== undefined) logger.info({ maxDeleteFraction: options.maxDeleteFraction, configured: loaded.rsync.maxDeleteFraction }, `--max-delete-fraction ${options.maxDeleteFraction} for this run (the config says ${loaded.rsync.maxDeleteFraction})`);
   const target = config.target;
   if (target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
   const full = options.full === true;
   if (options.metricsFile !== undefined) await (await import('../../util/can-create.js')).assertCanCreate(options.metricsFile, 'metrics file');
 
   if (options.dryRun === true) {
-    const { planDryRun } = await import('../../sync/dry-run.js');
-    const plan = await planDryRun({ config, target, mode: options.mode, full, pinned: options.source, signal: context.signal, ...(hostMirror === undefined ? {} : { filters: hostMirror.mirror.filters }) });
-    if (options.json === true) {
-      context.stdout.write(`${JSON.stringify({ dryRun: true, noop: plan.noop, source: plan.source, maxDelete: plan.maxDelete, commands: plan.commands, ...(rankingJson(plan.ranking) as object) }, null, 2)}\n`);
-    } else {
-      context.stdout.write(renderRanking(plan.ranking));
-      if (plan.noop !== null) context.stdout.write(`\nnothing to do: ${plan.noop}\n`);
-      else if (plan.source === null) context.stdout.write('\nno usable source: a sync would exit 69\n');
-      else context.stdout.write(`\nwould sync from ${plan.source} (max ${plan.maxDelete} deletions):\n${plan.commands.map((argv) => `  ${quoteCommand(argv)}\n`).join('')}`);
-    }
-    return 0;
+    const { dryRunCommand } = await import('./sync-dry-run.js');
+    return dryRunCommand({ config, target, mode: options.mode, full, source: options.source, json: options.json === true, ...(hostMirror === undefined ? {} : { filters: hostMirror.mirror.filters }) }, context);
   }
 
   const started = Date.now();
