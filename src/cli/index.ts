@@ -2,6 +2,7 @@ import { describeError, MirrorsyncError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { readPackageVersion } from './package-info.js';
 import { runCli } from './program.js';
+import { surviveTerminalLoss } from './terminal.js';
 
 // One AbortController for the whole run: SIGINT/SIGTERM abort it, and every probe, rsync child
 // and retry loop listens to its signal. A second signal exits at once.
@@ -13,6 +14,7 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
 };
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));
+surviveTerminalLoss([process.stdout, process.stderr]);
 
 
 let status: number;
