@@ -60,13 +60,19 @@ describe('--json prints one JSON document for every exit, even when the run neve
     const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, tree: { files: 3, bytesPerFile: 256, trace: { path: TRACE_PATH, at: new Date(Date.now() - HOUR_MS) } } }] });
     const lock = lockFileOf(net.target);
     await mkdir(join(net.target, '.mirrorsync'), { recursive: true });
-    const holder = spawn('flock', ['-xn', lock, 'sleep', '120'], { detached: true, stdio: 'ignore' });
+    const holder = spawn('flock', ['-x', lock, 'sleep', '120'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let ended = '';
+    holder.stderr.setEncoding('utf8').on('data', (chunk: string) => (ended += chunk));
+    holder.on('exit', (code, signal) => (ended += ` (flock ended: ${String(code ?? signal)})`));
     try {
-      await waitFor('flock to take the lock', () => !lockIsFree(lock), 30_000);
+      await waitFor('flock to take the lock', () => {
+        if (ended !== '') throw new Error(`the lock holder ended early: ${ended}`);
+        return !lockIsFree(lock);
+      }, 30_000);
       const document = assertFailureDocument(await runCli(['sync', '--json', '--config', net.configPath]), 75, 'lock.held');
       assert.match(document.error.message, new RegExp(`PID ${String(holder.pid)}\\b`));
     } finally {
-      if (holder.pid !== undefined) process.kill(-holder.pid, 'SIGKILL');
+      if (holder.pid !== undefined && holder.exitCode === null && holder.signalCode === null) process.kill(-holder.pid, 'SIGKILL');
     }
   });
 });
