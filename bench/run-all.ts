@@ -4,6 +4,7 @@ import { failoverBench } from './failover.js';
 import { BENCHMARKS_FILE } from './fixtures.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { memoryBench } from './memory.js';
+import { dueBench } from './due.js';
 import { noopBench } from './noop.js';
 import { rankBench } from './rank.js';
 import { appendRun, type Bench } from './report.js';
@@ -14,7 +15,7 @@ import { transferBench } from './transfer.js';
 // default), prints each one's tables, and appends the run to BENCHMARKS.md. Timing never makes
 // it fail; only a benchmark that could not run does (exit 1).
 
-const BENCHES: readonly Bench[] = [noopBench, transferBench, failoverBench, stallBench, rankBench, memoryBench];
+const BENCHES: readonly Bench[] = [noopBench, transferBench, failoverBench, stallBench, rankBench, memoryBench, dueBench];
 
 function usage(): string {
   return `usage: node dist/bench/run-all.js [--large] [--no-record] [${BENCHES.map((bench) => bench.name).join('|')} ...]\n`;
