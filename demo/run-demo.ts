@@ -3,6 +3,7 @@ import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildNetwork, createLab, HOUR_MS, makeTree, TRACE_PATH, writeTrace, type Network } from '../test/lab/index.js';
 import { cliPath } from '../test/support/paths.js';
+import { hostDemo } from './host-demo.js';
 
 // The main job on a mirror network of rsync daemons on 127.0.0.1: rank, bootstrap from an
 // alternate, an update at the master, an incremental sync, a no-op, a failover, and the status.
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
     scene('9. Metrics for node_exporter (a no-op run writes them too)');
     await mirrorsync(['sync', ...config, '--quiet', '--metrics-file', metrics]);
     process.stdout.write((await readFile(metrics, 'utf8')).split('\n').filter((line) => line !== '' && !line.startsWith('#')).join('\n') + '\n');
+
+    await hostDemo(lab, { mirrorsync, scene, bold });
     await writeFile(lab.path('done'), '');
   } finally {
     await lab.dispose();
