@@ -68,6 +68,7 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .description('probe, rank, and sync the target from the best source, failing over to the next')
       .argument('[name]', 'one mirror of the config dir (--config-dir), within the host limits')
       .option('--all', 'every mirror of the config dir, within the host limits')
+      .option('--due', "with --all: only the mirrors whose schedule says so or whose trigger waits (the host timer's tick)")
       .option('--config-dir <dir>', 'a host\'s config dir: host.json and mirrors/*.json (default $MIRRORSYNC_CONFIG_DIR, then /etc/mirrorsync)')
       .addOption(configOption())
       .addOption(targetOption())
@@ -79,7 +80,12 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .option('--metrics-file <path>', 'write Prometheus metrics here (node_exporter textfile collector)')
       .addOption(new Option('--max-delete-fraction <fraction>', 'rsync.maxDeleteFraction for this run only (e.g. 1 to accept the deletions of a pass stopped at the cap)').argParser(parseFractionOption)),
   ).action((name: string | undefined, options: CommonOptions) =>
-    run('sync', async (parsed: object, logger) => (await import('./commands/sync.js')).syncCommand({ ...parsed, ...(name === undefined ? {} : { name }) } as never, context, logger))(options),
+    run('sync', async (parsed: { all?: boolean; due?: boolean }, logger) => {
+      if (parsed.due === true && (parsed.all !== true || name !== undefined)) throw new MirrorsyncError('usage.invalid', '--due goes with --all (the host timer runs sync --all --due)');
+      // The timer's tick loads only what deciding needs; the sync machinery comes when a mirror is due.
+      if (parsed.due === true) return (await import('./commands/sync-due.js')).syncDueCommand(parsed as never, context, logger);
+      return (await import('./commands/sync.js')).syncCommand({ ...parsed, ...(name === undefined ? {} : { name }) } as never, context, logger);
+    })(options),
   );
 
   const sources = program.command('sources').description('inspect the configured sources');

@@ -5,8 +5,8 @@
  * status.json, under a host lock, whenever a mirror starts or ends: concurrent `sync --all`
  * processes never lose each other's updates, and a reader only ever sees a whole file.
  */
-import { readFile, stat, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, stat, statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { HostMirror, HostSettings } from '../host/types.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
 import { collectMetrics, renderFamilies, type MetricFamily, type MetricSample } from '../report/metrics.js';
@@ -51,9 +51,11 @@ export async function publishHost(input: PublishInput): Promise<void> {
     }
     const views = await viewMirrors(input.mirrors, input.now);
     if (host.statusFile !== undefined) {
+      await mkdir(dirname(host.statusFile), { recursive: true });
       await writeFileAtomic(host.statusFile, `${JSON.stringify(views.map((view) => tunasyncJob(view.facts)))}\n`, 0o644);
       await writeFileAtomic(diskFilePath(host.statusFile), `${JSON.stringify(await diskBlock(views, input.now))}\n`, 0o644);
     }
+    if (host.metricsFile !== undefined) await mkdir(dirname(host.metricsFile), { recursive: true });
     if (host.metricsFile !== undefined) await writeFileAtomic(host.metricsFile, renderHostMetrics(views, counts), 0o644);
   });
 }

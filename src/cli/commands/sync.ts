@@ -11,6 +11,7 @@ import { loadHost, resolveConfigDir } from '../../host/load.js';
 import { syncHostMirror } from '../../host/run-mirror.js';
 import { isBroken, type HostMirror, type HostSettings } from '../../host/types.js';
 import type { CliContext } from '../context.js';
+import { checkHostFlags } from '../host-flags.js';
 import type { CliLogger } from '../logger.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { createProgressLine } from '../progress-line.js';
@@ -88,16 +89,6 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
       if (options.metricsFile !== undefined) await writeMetrics(options.metricsFile, config.name, report, started, logger);
       await runHooks({ hooks: config.hooks, status: report.status, exitCode, target, name: config.name, logger });
     }
-  }
-}
-
-// A host's mirror is its file under the config dir: --config and --target would name another one.
-function checkHostFlags(options: SyncOptions, what: string): void {
-  const wrong = [options.config === undefined ? '' : '--config', options.target === undefined ? '' : '--target'].filter((flag) => flag !== '');
-  if (wrong.length > 0) throw new MirrorsyncError('usage.invalid', `${wrong.join(' and ')} cannot go with ${what}: the mirror comes from the config dir (--config-dir)`);
-  if (options.all === true) {
-    const single = [options.source === undefined ? '' : '--source', options.dryRun === true ? '--dry-run' : '', options.metricsFile === undefined ? '' : '--metrics-file'].filter((flag) => flag !== '');
-    if (single.length > 0) throw new MirrorsyncError('usage.invalid', `${single.join(', ')} cannot go with --all: use sync NAME for one mirror`);
   }
 }
 
