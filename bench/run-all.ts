@@ -6,6 +6,7 @@ import { describeMachine, formatMachine } from './machine.js';
 import { memoryBench } from './memory.js';
 import { dueBench } from './due.js';
 import { noopBench } from './noop.js';
+import { probesBench } from './probes.js';
 import { rankBench } from './rank.js';
 import { appendRun, type Bench } from './report.js';
 import { stallBench } from './stall.js';
@@ -15,7 +16,7 @@ import { transferBench } from './transfer.js';
 // default), prints each one's tables, and appends the run to BENCHMARKS.md. Timing never makes
 // it fail; only a benchmark that could not run does (exit 1).
 
-const BENCHES: readonly Bench[] = [noopBench, transferBench, failoverBench, stallBench, rankBench, memoryBench, dueBench];
+const BENCHES: readonly Bench[] = [noopBench, transferBench, failoverBench, stallBench, rankBench, probesBench, memoryBench, dueBench];
 
 function usage(): string {
   return `usage: node dist/bench/run-all.js [--large] [--no-record] [${BENCHES.map((bench) => bench.name).join('|')} ...]\n`;

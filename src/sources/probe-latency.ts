@@ -1,4 +1,4 @@
-import { connect, isIP } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 
 export interface LatencyResult {
   /** At least one TCP connect succeeded. */
@@ -9,23 +9,43 @@ export interface LatencyResult {
   readonly spreadMs: number | null;
   /** Why the last failed attempt failed, for humans ("connection refused"). */
   readonly error?: string;
+  /** With `awaitGreeting`: settles when the first connection got rsync's greeting, or could not. */
+  readonly greeting?: Promise<Greeting>;
+}
+
+/** What the server said first on the first sample's connection. */
+export type Greeting = { readonly ok: true } | { readonly ok: false; readonly kind: 'timeout' | 'refused'; readonly message: string };
+
+export interface LatencyOptions {
+  /**
+   * Keep the first connection open until the server's first line: an rsync daemon greets at once
+   * (`@RSYNCD: 31.0`), a listener that never answers does not, and needs no rsync process to be
+   * told apart. Waits as long as `signal` allows.
+   */
+  readonly awaitGreeting?: boolean;
 }
 
 /**
  * Measures `samples` sequential TCP connects to host:port. The name is resolved once, so DNS time
  * does not count as latency. Never rejects: an abort ends the measurement with what was measured.
  */
-export async function probeLatency(host: string, port: number, samples: number, signal: AbortSignal): Promise<LatencyResult> {
+export async function probeLatency(host: string, port: number, samples: number, signal: AbortSignal, options: LatencyOptions = {}): Promise<LatencyResult> {
   const address = await resolve(host, signal);
   if ('error' in address) return { reachable: false, medianMs: null, spreadMs: null, error: address.error };
   const times: number[] = [];
   let error: string | undefined;
+  let greeting: Promise<Greeting> | undefined;
   for (let i = 0; i < Math.max(1, samples); i += 1) {
     if (signal.aborted) {
       error ??= 'timed out';
       break;
     }
-    const sample = await connectOnce(address.ip, port, signal);
+    const sample = await connectOnce(address.ip, port, signal, options.awaitGreeting === true && i === 0);
+    if (typeof sample === 'object' && 'ms' in sample) {
+      times.push(sample.ms);
+      greeting = sample.greeting;
+      continue;
+    }
     if (typeof sample === 'number') {
       times.push(sample);
       continue;
@@ -34,7 +54,8 @@ export async function probeLatency(host: string, port: number, samples: number, 
     // A refused or unroutable port will not answer the next sample either.
     if (times.length === 0) break;
   }
-  return summarize(times, error);
+  const result = summarize(times, error);
+  return greeting === undefined ? result : { ...result, greeting };
 }
 
 function summarize(times: number[], error: string | undefined): LatencyResult {
@@ -72,19 +93,53 @@ async function resolve(host: string, signal: AbortSignal): Promise<{ ip: string 
   }
 }
 
-function connectOnce(ip: string, port: number, signal: AbortSignal): Promise<number | { error: string }> {
+type Connected = number | { readonly ms: number; readonly greeting: Promise<Greeting> } | { readonly error: string };
+
+// The time is read in the 'connect' handler, before any other work: the caller keeps the event
+// loop free of process spawns while samples are taken, so this is the network's time.
+function connectOnce(ip: string, port: number, signal: AbortSignal, awaitGreeting: boolean): Promise<Connected> {
   return new Promise((done) => {
     const started = performance.now();
     const socket = connect({ host: ip, port });
-    const finish = (result: number | { error: string }): void => {
+    const finish = (result: Connected): void => {
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
       done(result);
     };
     const onAbort = (): void => finish({ error: 'timed out' });
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => finish(performance.now() - started));
+    socket.once('connect', () => {
+      const ms = performance.now() - started;
+      if (!awaitGreeting) return finish(ms);
+      signal.removeEventListener('abort', onAbort);
+      done({ ms, greeting: readGreeting(socket, signal) });
+    });
     socket.once('error', (error) => finish({ error: describeSocketError(error) }));
+  });
+}
+
+const GREETING = '@RSYNCD:';
+
+function readGreeting(socket: Socket, signal: AbortSignal): Promise<Greeting> {
+  return new Promise((done) => {
+    let received = '';
+    const finish = (greeting: Greeting): void => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      done(greeting);
+    };
+    const onAbort = (): void => finish({ ok: false, kind: 'timeout', message: 'no answer' });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      if (received.length >= GREETING.length || received.includes('\n')) {
+        finish(received.startsWith(GREETING) ? { ok: true } : { ok: false, kind: 'refused', message: `not an rsync daemon: it sent ${JSON.stringify(received.slice(0, 40))}` });
+      }
+    });
+    socket.once('end', () => finish({ ok: false, kind: 'refused', message: 'the connection closed without a greeting' }));
+    socket.once('error', (error) => finish({ ok: false, kind: 'refused', message: describeSocketError(error) }));
   });
 }
 

@@ -22,61 +22,79 @@ export interface ProbeAllOptions extends ProbeOptions {
   readonly onResult?: (result: ProbeResult) => void;
 }
 
-type Failure = { readonly kind: ProbeFailureKind; readonly message: string };
-type FreshnessRead = { readonly freshness: Freshness } | { readonly failure: Failure };
+export type Failure = { readonly kind: ProbeFailureKind; readonly message: string };
+export type FreshnessRead = { readonly freshness: Freshness } | { readonly failure: Failure };
 
 /** Probes one source: latency and freshness in parallel, the whole within config.probe.timeoutMs. Never rejects. */
 export async function probeSource(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<ProbeResult> {
+  // Load first, then start the clock: on a loaded host, loading the HTTP client alone can take a second.
+  await loadClients([source], config);
   const started = performance.now();
   const timeout = AbortSignal.timeout(config.probe.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-  const via: ProbeResult['via'] = source.http !== undefined && config.trace !== undefined ? 'http' : config.trace !== undefined ? 'rsync-trace' : 'rsync-listing';
-  const finish = (latency: LatencyResult, read: FreshnessRead): ProbeResult => {
-    let failure = 'failure' in read ? read.failure : null;
-    if (failure?.kind === 'timeout' && signal.aborted) failure = stopped(timeout, config.probe.timeoutMs);
-    // Freshness read over HTTP says nothing about the rsync port a sync would use.
-    if (failure === null && !latency.reachable && source.url !== undefined && options.freshnessOnly !== true) {
-      failure = { kind: 'unreachable', message: `rsync port: ${latency.error ?? 'unreachable'}` };
-    }
-    return {
-      name: source.name,
-      // Without latency samples, a trace that was read is the proof of reachability.
-      reachable: options.freshnessOnly === true ? failure === null : latency.reachable,
-      latencyMs: latency.medianMs,
-      latencySpreadMs: latency.spreadMs,
-      freshness: 'freshness' in read ? read.freshness : null,
-      via,
-      failure,
-      durationMs: Math.round(performance.now() - started),
-    };
-  };
-
-  const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
-  if (address !== undefined && 'error' in address) {
-    return finish(unmeasured('invalid address'), { failure: { kind: 'refused', message: `invalid rsync address: ${address.error}` } });
-  }
-  const endpoint = address ?? httpEndpoint(source.http);
-  if (endpoint === undefined) return finish(unmeasured('no address'), { failure: { kind: 'refused', message: 'the source has neither url nor a valid http' } });
-
+  const plan = planProbe(source);
+  if ('failure' in plan) return combineProbe(source, config, { latency: unmeasured('no address'), read: plan, started, timeout, signal, freshnessOnly: true });
+  const freshnessOnly = options.freshnessOnly === true;
   const [latency, read] = await Promise.all([
-    options.freshnessOnly === true ? Promise.resolve(unmeasured('not measured')) : probeLatency(endpoint.host, endpoint.port, config.probe.samples, signal),
-    readFreshness(source, address, config, signal).catch(
-      (error: unknown): FreshnessRead => ({ failure: { kind: 'refused', message: `cannot probe: ${error instanceof Error ? error.message : String(error)}` } }),
-    ),
+    freshnessOnly ? Promise.resolve(unmeasured('not measured')) : probeLatency(plan.endpoint.host, plan.endpoint.port, config.probe.samples, signal),
+    readSourceFreshness(source, plan.address, config, signal, options.now),
   ]);
-  return finish(latency, refuseFuture(read, options.now ?? new Date(), config.probe.maxClockSkewSeconds));
+  return combineProbe(source, config, { latency, read, started, timeout, signal, freshnessOnly });
 }
 
-/** Probes every source concurrently; results come back in config order. */
-export async function probeAll(config: Config, options: ProbeAllOptions = {}): Promise<ProbeResult[]> {
-  const { onResult, ...probeOptions } = options;
-  return Promise.all(
-    config.sources.map(async (source) => {
-      const result = await probeSource(source, config, probeOptions);
-      onResult?.(result);
-      return result;
-    }),
+/** Where a source is probed: its rsync address, else its HTTP endpoint. */
+export function planProbe(source: SourceConfig): { address: RsyncAddress | undefined; endpoint: { host: string; port: number } } | { failure: Failure } {
+  const address = source.url === undefined ? undefined : parseRsyncAddress(source.url);
+  if (address !== undefined && 'error' in address) return { failure: { kind: 'refused', message: `invalid rsync address: ${address.error}` } };
+  const endpoint = address ?? httpEndpoint(source.http);
+  if (endpoint === undefined) return { failure: { kind: 'refused', message: 'the source has neither url nor a valid http' } };
+  return { address, endpoint };
+}
+
+/** Loads the HTTP client when a source will need it, so no probe deadline pays for module loading. */
+export async function loadClients(sources: readonly SourceConfig[], config: Config): Promise<void> {
+  if (config.trace !== undefined && sources.some((source) => source.http !== undefined)) await import('undici');
+}
+
+/** Reads a source's freshness under `signal`; never rejects. */
+export async function readSourceFreshness(source: SourceConfig, address: RsyncAddress | undefined, config: Config, signal: AbortSignal, now?: Date): Promise<FreshnessRead> {
+  const read = await readFreshness(source, address, config, signal).catch(
+    (error: unknown): FreshnessRead => ({ failure: { kind: 'refused', message: `cannot probe: ${error instanceof Error ? error.message : String(error)}` } }),
   );
+  return refuseFuture(read, now ?? new Date(), config.probe.maxClockSkewSeconds);
+}
+
+export interface ProbeParts {
+  readonly latency: LatencyResult;
+  readonly read: FreshnessRead;
+  /** performance.now() when this source's probe began. */
+  readonly started: number;
+  /** The deadline of the read: when it fired, a failed read is a timeout, else a stop. */
+  readonly timeout: AbortSignal;
+  readonly signal: AbortSignal;
+  /** No latency was measured: a trace that was read is the proof of reachability. */
+  readonly freshnessOnly: boolean;
+}
+
+/** One ProbeResult from a latency measurement and a freshness read. */
+export function combineProbe(source: SourceConfig, config: Config, parts: ProbeParts): ProbeResult {
+  const { latency, read, signal, timeout, freshnessOnly } = parts;
+  let failure = 'failure' in read ? read.failure : null;
+  if (failure?.kind === 'timeout' && signal.aborted) failure = stopped(timeout, config.probe.timeoutMs);
+  // Freshness read over HTTP says nothing about the rsync port a sync would use.
+  if (failure === null && !latency.reachable && source.url !== undefined && !freshnessOnly) {
+    failure = { kind: 'unreachable', message: `rsync port: ${latency.error ?? 'unreachable'}` };
+  }
+  return {
+    name: source.name,
+    reachable: freshnessOnly ? failure === null : latency.reachable,
+    latencyMs: latency.medianMs,
+    latencySpreadMs: latency.spreadMs,
+    freshness: 'freshness' in read ? read.freshness : null,
+    via: source.http !== undefined && config.trace !== undefined ? 'http' : config.trace !== undefined ? 'rsync-trace' : 'rsync-listing',
+    failure,
+    durationMs: Math.round(performance.now() - parts.started),
+  };
 }
 
 // Every source, the master included, and whether read from a trace or a listing.
@@ -121,10 +139,10 @@ function httpEndpoint(http: string | undefined): { host: string; port: number } 
   }
 }
 
-function stopped(timeout: AbortSignal, timeoutMs: number): Failure {
+export function stopped(timeout: AbortSignal, timeoutMs: number): Failure {
   return timeout.aborted ? { kind: 'timeout', message: `no answer within ${timeoutMs} ms` } : { kind: 'stopped', message: 'probe stopped before it ended' };
 }
 
-function unmeasured(error: string): LatencyResult {
+export function unmeasured(error: string): LatencyResult {
   return { reachable: false, medianMs: null, spreadMs: null, error };
 }

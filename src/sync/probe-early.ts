@@ -1,7 +1,8 @@
 import type { Config } from '../config/types.js';
 import { compareFreshness } from '../sources/freshness.js';
 import type { LocalProbe } from '../sources/probe-local.js';
-import { probeAll, probeSource } from '../sources/probe.js';
+import { probeSource } from '../sources/probe.js';
+import { probeAll } from '../sources/probe-all.js';
 import type { SyncMode } from '../sources/rank.js';
 import type { ProbeResult } from '../sources/types.js';
 

@@ -2,7 +2,7 @@ import { loadCommandConfig } from '../command-config.js';
 import { interruptionOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readHistory, summarizeHistory } from '../../report/history.js';
-import { probeAll } from '../../sources/probe.js';
+import { probeAll } from '../../sources/probe-all.js';
 import { rankSources } from '../../sources/rank.js';
 import { readLocalState } from '../../sync/assess.js';
 import { resolveMode, type RequestedMode } from '../../sync/plan.js';
