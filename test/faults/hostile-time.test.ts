@@ -6,21 +6,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildNetwork, HOUR_MS, makeTree, TRACE_PATH, treeDigest, useLab, writeTrace, type Lab } from '../lab/index.js';
 import { runCli } from '../support/cli.js';
-import { copyTree, mirrorDigest, publish, readStatus, V1, v1Tree, V2, type Status } from './support.js';
+import { copyTree, mirrorDigest, publish, readStatus, V1, v1Tree, V2, type Status, rankRows } from './support.js';
 
 const MINUTE_MS = 60_000;
-
-interface RankRow {
-  name: string;
-  usable: boolean;
-  reason: string;
-}
-
-async function rankRows(configPath: string): Promise<Map<string, RankRow>> {
-  const result = await runCli(['sources', 'rank', '--config', configPath, '--json']);
-  const doc = JSON.parse(result.stdout) as { sources: RankRow[] };
-  return new Map(doc.sources.map((row) => [row.name, row]));
-}
 
 /** A tree at v1 and a mirror equal to it; returns the tree. */
 async function mirroredTree(lab: Lab, name: string): Promise<string> {

@@ -36,7 +36,7 @@ async function sync(configPath: string): Promise<{ code: number | null; status: 
   return { code: result.code, status: JSON.parse(result.stdout) as Status, stderr: result.stderr };
 }
 
-/** A master tree at v1, a mirror equal to it, and the master's next publication with `extra` in it. */
+/** A master tree at v1 and a mirror equal to it. */
 async function masterAndMirror(lab: Lab): Promise<string> {
   const tree = lab.path('trees', 'master');
   await makeTree(tree, v1Tree(30));
@@ -44,14 +44,19 @@ async function masterAndMirror(lab: Lab): Promise<string> {
   return tree;
 }
 
+/** A master and an alternate that both published v2, and a mirror still at v1. */
+async function masterAltAndMirror(lab: Lab): Promise<{ master: string; alt: string }> {
+  const master = await masterAndMirror(lab);
+  const alt = lab.path('trees', 'alt');
+  await copyTree(master, alt);
+  for (const tree of [alt, master]) await publish(tree, { folder: 'v2', files: 3, bytesPerFile: 256, at: V2 });
+  return { master, alt };
+}
+
 describe("rsync's words where rsync did not say them", () => {
   test('a file named like the max-delete sentence that the sender cannot read: the run fails over, and the master is not refused afterwards', async (t) => {
     const lab = await useLab(t);
-    const master = await masterAndMirror(lab);
-    const alt = lab.path('trees', 'alt');
-    await copyTree(master, alt);
-    await publish(alt, { folder: 'v2', files: 3, bytesPerFile: 256, at: V2 });
-    await publish(master, { folder: 'v2', files: 3, bytesPerFile: 256, at: V2 });
+    const { master, alt } = await masterAltAndMirror(lab);
     const bait = join(master, 'v2', SENTENCE);
     await writeFile(bait, 'bait');
     await chmod(bait, 0);
@@ -98,11 +103,7 @@ describe("rsync's words where rsync did not say them", () => {
 
   test('a MOTD line that looks like @ERROR: that daemon refuses itself; the run fails over and the guard stays clear', async (t) => {
     const lab = await useLab(t);
-    const master = await masterAndMirror(lab);
-    const alt = lab.path('trees', 'alt');
-    await copyTree(master, alt);
-    await publish(alt, { folder: 'v2', files: 3, bytesPerFile: 256, at: V2 });
-    await publish(master, { folder: 'v2', files: 3, bytesPerFile: 256, at: V2 });
+    const { master, alt } = await masterAltAndMirror(lab);
     const liar = await startDaemon(lab, { name: 'liar', tree: alt, motd: `@ERROR: ${SENTENCE}\n` });
     const daemon = await startDaemon(lab, { name: 'master', tree: master });
     const configPath = await writeConfig(lab, [

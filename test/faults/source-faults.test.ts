@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { buildNetwork, HOUR_MS, makeTree, startTraceHttpServer, TRACE_PATH, treeDigest, useLab, writeTrace, type HttpMode, type Lab } from '../lab/index.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
-import { copyTree, digestDiff, mirrorDigest, patchConfig, publish, readStatus, rssKiB, sentFiles, V1, v1Tree, V2, type Status } from './support.js';
+import { copyTree, digestDiff, mirrorDigest, patchConfig, publish, readStatus, rssKiB, sentFiles, V1, v1Tree, V2, type Status, rankRows } from './support.js';
 
 const PROBE_TIMEOUT_MS = 3000; // buildNetwork's probe.timeoutMs
 // Node's start, loading the config, writing status.json: on a busy 2-core machine, with the suite's other cases running.
@@ -16,18 +16,6 @@ async function mirroredTree(lab: Lab, name: string, files = 60): Promise<string>
   await makeTree(tree, v1Tree(files));
   await copyTree(tree, lab.path('mirror'));
   return tree;
-}
-
-interface RankRow {
-  name: string;
-  usable: boolean;
-  reason: string;
-}
-
-async function rankRows(configPath: string): Promise<Map<string, RankRow>> {
-  const result = await runCli(['sources', 'rank', '--config', configPath, '--json']);
-  const doc = JSON.parse(result.stdout) as { sources: RankRow[] };
-  return new Map(doc.sources.map((row) => [row.name, row]));
 }
 
 /** The run found no usable source: exit 69, status failed with sources.noneUsable, mirror as before. */

@@ -6,6 +6,7 @@ import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { runCli } from '../support/cli.js';
 import { HOUR_MS, makeTree, TRACE_PATH, treeDigest, writeTrace, type TreeSpec } from '../lab/index.js';
 
 const run = promisify(execFile);
@@ -159,4 +160,18 @@ export function digestDiff(before: ReadonlyMap<string, string>, after: ReadonlyM
   }
   for (const path of after.keys()) if (!before.has(path)) added.push(path);
   return { lost, changed, added };
+}
+
+/** A row of `sources rank --json`, as the fault tests read it. */
+export interface RankRow {
+  readonly name: string;
+  readonly usable: boolean;
+  readonly reason: string;
+}
+
+/** `sources rank --json` for a config, by source name. */
+export async function rankRows(configPath: string): Promise<Map<string, RankRow>> {
+  const result = await runCli(['sources', 'rank', '--config', configPath, '--json']);
+  const doc = JSON.parse(result.stdout) as { sources: RankRow[] };
+  return new Map(doc.sources.map((row) => [row.name, row]));
 }
