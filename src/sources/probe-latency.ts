@@ -138,7 +138,7 @@ function readGreeting(socket: Socket, signal: AbortSignal): Promise<Greeting> {
         finish(received.startsWith(GREETING) ? { ok: true } : { ok: false, kind: 'refused', message: `not an rsync daemon: it sent ${JSON.stringify(received.slice(0, 40))}` });
       }
     });
-    socket.once('end', () => finish({ ok: false, kind: 'refused', message: 'the connection closed without a greeting' }));
+    socket.once('end', () => finish({ ok: false, kind: 'refused', message: 'not an rsync daemon: the connection closed without a greeting' }));
     socket.once('error', (error) => finish({ ok: false, kind: 'refused', message: describeSocketError(error) }));
   });
 }

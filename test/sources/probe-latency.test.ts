@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closedPort, startStallServer, useLab } from '../lab/index.js';
+import { createServer } from 'node:net';
+import { closedPort, makeTree, startDaemon, startStallServer, useLab } from '../lab/index.js';
+import { listenOnLoopback } from '../lab/ports.js';
 import { describeSocketError, probeLatency } from '../../src/sources/probe-latency.js';
 
 describe('probeLatency', () => {
@@ -39,5 +41,38 @@ describe('probeLatency', () => {
     assert.equal(describeSocketError({ code: 'ETIMEDOUT' }), 'timed out');
     assert.equal(describeSocketError({ code: 'EHOSTUNREACH' }), 'no route to host');
     assert.equal(describeSocketError(new Error('something else')), 'something else');
+  });
+});
+
+describe('probeLatency with awaitGreeting: telling a live rsync daemon from a port that only accepts', () => {
+  const greetingOf = async (port: number, timeoutMs = 5000) => {
+    const result = await probeLatency('127.0.0.1', port, 2, AbortSignal.timeout(timeoutMs), { awaitGreeting: true });
+    assert.equal(result.reachable, true);
+    return result.greeting;
+  };
+
+  test('a real daemon greets', async (t) => {
+    const lab = await useLab(t);
+    await makeTree(lab.path('tree'), { files: 1 });
+    const daemon = await startDaemon(lab, { name: 'd', tree: lab.path('tree') });
+    assert.deepEqual(await greetingOf(daemon.port), { ok: true });
+  });
+
+  test('a listener that never answers: no answer by the deadline', async (t) => {
+    const lab = await useLab(t);
+    const stall = await startStallServer(lab);
+    assert.deepEqual(await greetingOf(stall.port, 300), { ok: false, kind: 'timeout', message: 'no answer' });
+  });
+
+  test('a server that says something else, or hangs up, is not an rsync daemon', async (t) => {
+    // The probe resets connections it is done with: that is no failure of these servers.
+    const talker = createServer((socket) => socket.on('error', () => undefined).end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const hanger = createServer((socket) => socket.on('error', () => undefined).end());
+    t.after(() => Promise.all([talker, hanger].map((server) => new Promise((resolve) => server.close(resolve)))));
+    const talks = await greetingOf(await listenOnLoopback(talker, 'talker'));
+    assert.deepEqual(talks, { ok: false, kind: 'refused', message: 'not an rsync daemon: it sent "HTTP/1.1 400 Bad Request\\r\\n\\r\\n"' });
+    const hangs = await greetingOf(await listenOnLoopback(hanger, 'hanger'));
+    assert.equal(hangs?.ok, false);
+    assert.match(hangs?.ok === false ? hangs.message : '', /^not an rsync daemon|connection reset/);
   });
 });
