@@ -127,12 +127,10 @@ export async function writeConfig(
  * rsync's per-file log goes to `logFile` (mirrorsync's goes into its state folder).
  */
 export async function bareBulkArgs(config: string, mirror: string, bare: string, logFile: string): Promise<string[]> {
-  const plan = await timeCli(['sync', '--config', config, '--dry-run', '--json'], { captureStdout: true });
-  if (plan.code !== 0) throw new Error(`mirrorsync sync --dry-run exited ${plan.code}: ${plan.stderrTail}`);
-  const commands = (JSON.parse(plan.stdout) as { commands: string[][] }).commands;
+  const commands = await plannedCommands(config);
   // The bulk pass is the one into the target itself (the trace is fetched into .mirrorsync/ first).
   const bulk = commands.find((argv) => argv.at(-1) === `${mirror}/`);
-  if (bulk === undefined) throw new Error(`no bulk pass into ${mirror}/ in the dry-run plan: ${plan.stdout}`);
+  if (bulk === undefined) throw new Error(`no bulk pass into ${mirror}/ in the dry-run plan: ${JSON.stringify(commands)}`);
   return [
     ...bulk
       .slice(1, -1)
@@ -140,6 +138,22 @@ export async function bareBulkArgs(config: string, mirror: string, bare: string,
       .map((arg) => (arg.startsWith('--log-file=') ? `--log-file=${logFile}` : arg)),
     `${bare}/`,
   ];
+}
+
+/**
+ * mirrorsync's trace pass (the first command of the plan) as a bare rsync into `dir` (made by
+ * the caller), its log into `logFile`: the price of fetching the trace in a pass of its own.
+ */
+export async function bareTracePassArgs(config: string, dir: string, logFile: string): Promise<string[]> {
+  const [trace] = await plannedCommands(config);
+  if (trace === undefined || trace.length < 2) throw new Error('no trace pass in the dry-run plan');
+  return [...trace.slice(1, -1).map((arg) => (arg.startsWith('--log-file=') ? `--log-file=${logFile}` : arg)), `${dir}/`];
+}
+
+async function plannedCommands(config: string): Promise<string[][]> {
+  const plan = await timeCli(['sync', '--config', config, '--dry-run', '--json'], { captureStdout: true });
+  if (plan.code !== 0) throw new Error(`mirrorsync sync --dry-run exited ${plan.code}: ${plan.stderrTail}`);
+  return (JSON.parse(plan.stdout) as { commands: string[][] }).commands;
 }
 
 /** The baseline's argv as printed in BENCHMARKS.md: no lab port, no temp paths. */

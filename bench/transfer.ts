@@ -1,7 +1,7 @@
-import { createLab, startDaemon } from '../test/lab/index.js';
-import { rm } from 'node:fs/promises';
-import { bareBulkArgs, cachedTree, describeBaseline, flushDisks, removeTree, timeCli, writeConfig, type CachedTree } from './fixtures.js';
-import { expectSuccess, interleave, median, timeProcess } from './measure.js';
+import { createLab, startDaemon, TRACE_PATH } from '../test/lab/index.js';
+import { mkdir, rm } from 'node:fs/promises';
+import { bareBulkArgs, bareTracePassArgs, cachedTree, describeBaseline, flushDisks, removeTree, timeCli, writeConfig, type CachedTree } from './fixtures.js';
+import { expectSuccess, interleave, median, timeProcess, type Contender } from './measure.js';
 import { markdownTable, mebibytes, medianCell, ratio, verdict, type Bench, type BenchOptions, type BenchReport } from './report.js';
 
 // Issues 6 and 12: what mirrorsync adds to a full initial sync, against one rsync with the very
@@ -42,6 +42,11 @@ interface CaseResult {
   readonly baseline: readonly string[];
 }
 
+// What a run that transfers does besides the bulk pass, each as its own process: the floor of
+// the fixed cost for a design that starts node, reads the master's trace and fetches the trace
+// in a pass of its own before the bulk pass.
+const FLOOR_PARTS = ['node -e 0', 'trace read (probe)', 'trace pass (same flags)'] as const;
+
 export const transferBench: Bench = {
   name: 'transfer',
   title: '2. Transfer overhead of a full initial sync',
@@ -64,9 +69,11 @@ async function measureCase(spec: Case, options: BenchOptions): Promise<CaseResul
     const baseline = await bareBulkArgs(config, mirror, bare, bareLog);
     const nodeCpuMs: number[] = [];
     const peakRssKiB: number[] = [];
+    const floor = spec.fixedCost === true ? await floorContenders(lab.path('floor'), daemon.url, config) : [];
     const samples = await interleave(
       spec.reps,
       [
+        ...floor,
         {
           name: 'mirrorsync sync',
           prepare: () => emptyTarget(mirror),
@@ -94,6 +101,27 @@ async function measureCase(spec: Case, options: BenchOptions): Promise<CaseResul
   } finally {
     await lab.dispose();
   }
+}
+
+async function floorContenders(dir: string, url: string, config: string): Promise<Contender[]> {
+  const staging = `${dir}/staging`;
+  const traceCopy = `${dir}/trace-copy`;
+  const log = `${dir}/trace-pass.log`;
+  await mkdir(staging, { recursive: true });
+  const tracePass = await bareTracePassArgs(config, staging, log);
+  const timed = async (command: string, args: readonly string[]) => expectSuccess(command, await timeProcess(command, args)).ms;
+  return [
+    { name: FLOOR_PARTS[0], run: () => timed(process.execPath, ['-e', '0']) },
+    { name: FLOOR_PARTS[1], prepare: () => rm(traceCopy, { force: true }), run: () => timed('rsync', ['--no-motd', `${url}${TRACE_PATH}`, traceCopy]) },
+    {
+      name: FLOOR_PARTS[2],
+      prepare: async () => {
+        await rm(staging, { recursive: true, force: true });
+        await mkdir(staging, { recursive: true });
+      },
+      run: () => timed('rsync', tracePass),
+    },
+  ];
 }
 
 /** Removes the target and flushes dirty pages, so no run pays for the previous one's writeback. */
@@ -127,6 +155,13 @@ function render(results: readonly CaseResult[]): string {
     ]),
   );
   const baseline = results[0] === undefined ? '' : describeBaseline(results[0].baseline);
+  const floorLines = rows
+    .filter(({ result }) => result.spec.fixedCost === true && result.samples.has(FLOOR_PARTS[0]))
+    .map(({ result, ms, bare }) => {
+      const parts = FLOOR_PARTS.map((name) => median(result.samples.get(name) ?? []));
+      const floor = parts.reduce((sum, part) => sum + part, 0);
+      return `- ${result.spec.label}: mirrorsync adds ${((ms - bare) / 1000).toFixed(3)} s to bare rsync; its fixed parts alone, each as a bare process in the same rounds (${FLOOR_PARTS.map((name, index) => `${name} ${((parts[index] ?? 0) / 1000).toFixed(3)} s`).join(' + ')}), add ${(floor / 1000).toFixed(3)} s: the floor of a run that starts node, reads the master's trace and fetches the trace in its own pass. Beyond that floor: ${((ms - bare - floor) / 1000).toFixed(3)} s.`;
+    });
   return [
     'Whole-process wall time of a full initial sync into a fresh empty target (removed and `sync`ed, untimed, before each repetition), medians of interleaved repetitions (min–max). One lab `rsync --daemon` on 127.0.0.1 serves the tree. The ratio of the fastest runs is the least disturbed by other load on the machine; the goal is judged on medians. The CPU columns are the node process alone (its rsync children not included), sampled from /proc every 100 ms (the median run; per file: divided by the tree\'s file count, node\'s start included).',
     `Baseline: \`rsync ${baseline}\` (mirrorsync's bulk pass from \`sync --dry-run --json\`, without holding the trace back). mirrorsync also probes, fetches the trace in a pass of its own, and writes its state files.`,
@@ -138,6 +173,7 @@ function render(results: readonly CaseResult[]): string {
         ? verdict(`≤ +${MAX_EXTRA_MS / 1000} s over bare rsync, ${result.spec.label}`, ms - bare <= MAX_EXTRA_MS, `${((ms - bare) / 1000).toFixed(3)} s, ${ratio(overhead)}`)
         : verdict(`≤ ${MAX_RATIO}× bare rsync, ${result.spec.label}`, overhead <= MAX_RATIO, ratio(overhead)),
     ),
+    ...floorLines,
     ...rows
       .filter(({ result }) => result.spec.fixedCost !== true)
       .map(({ result, cpuUsPerFile }) => verdict(`node ≤ ${MAX_CPU_US_PER_FILE} µs of CPU a file, ${result.spec.label}`, cpuUsPerFile <= MAX_CPU_US_PER_FILE, `${cpuUsPerFile.toFixed(1)} µs`)),
