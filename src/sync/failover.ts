@@ -1,4 +1,3 @@
-import pRetry, { AbortError } from 'p-retry';
 import { MirrorsyncError, interruptionOf } from '../errors.js';
 import type { TriedSource } from '../report/status-file.js';
 import type { RsyncOutcome } from './rsync-exit.js';
@@ -43,29 +42,20 @@ export async function syncWithFailover<T>(options: FailoverOptions<T>): Promise<
   for (const source of options.sources) {
     let attempts = 0;
     let bytesReceived = 0;
+    const attemptOnce = async (attemptNumber: number): Promise<T> => {
+      attempts = attemptNumber;
+      const result = await options.attempt(source, attemptNumber);
+      bytesReceived += result.bytesReceived;
+      if (result.ok) {
+        tried.push({ name: source, exitCode: result.exitCode, error: null, attempts, bytesReceived });
+        return result.value;
+      }
+      const willRetry = result.outcome.class === 'transient' && attemptNumber <= options.retries && !options.signal.aborted;
+      options.onFailure?.(source, result.outcome, attemptNumber, willRetry);
+      throw new AttemptFailed(result.outcome);
+    };
     try {
-      const value = await pRetry(
-        async (attemptNumber) => {
-          attempts = attemptNumber;
-          const result = await options.attempt(source, attemptNumber);
-          bytesReceived += result.bytesReceived;
-          if (result.ok) {
-            tried.push({ name: source, exitCode: result.exitCode, error: null, attempts, bytesReceived });
-            return result.value;
-          }
-          const willRetry = result.outcome.class === 'transient' && attemptNumber <= options.retries && !options.signal.aborted;
-          options.onFailure?.(source, result.outcome, attemptNumber, willRetry);
-          if (result.outcome.class === 'transient') throw new AttemptFailed(result.outcome);
-          throw new AbortError(new AttemptFailed(result.outcome));
-        },
-        {
-          retries: options.retries,
-          minTimeout: options.retryDelayMs,
-          factor: 2,
-          randomize: true,
-          signal: options.signal,
-        },
-      );
+      const value = await attemptWithRetries(attemptOnce, options);
       return { source, value, tried };
     } catch (error) {
       const outcome = outcomeOf(error);
@@ -86,10 +76,40 @@ export async function syncWithFailover<T>(options: FailoverOptions<T>): Promise<
   throw new MirrorsyncError('sync.failed', `every usable source failed (${summary})`, { details: { tried } });
 }
 
+/**
+ * The first attempt runs bare; p-retry is loaded only when a transient failure leaves retries
+ * to make (most runs never fail: they need not pay for loading the retry machinery). That first
+ * failure is replayed as p-retry's own first attempt, so the backoff is p-retry's throughout.
+ */
+async function attemptWithRetries<T>(attemptOnce: (attemptNumber: number) => Promise<T>, options: FailoverOptions<T>): Promise<T> {
+  let first: AttemptFailed;
+  try {
+    return await attemptOnce(1);
+  } catch (error) {
+    if (!(error instanceof AttemptFailed) || error.outcome.class !== 'transient' || options.retries < 1) throw error;
+    first = error;
+  }
+  const { default: pRetry, AbortError } = await import('p-retry');
+  return pRetry(
+    async (attemptNumber) => {
+      try {
+        if (attemptNumber === 1) throw first;
+        return await attemptOnce(attemptNumber);
+      } catch (error) {
+        // Only a transient failure is worth another attempt at the same source.
+        if (error instanceof AttemptFailed && error.outcome.class !== 'transient') throw new AbortError(error);
+        throw error;
+      }
+    },
+    { retries: options.retries, minTimeout: options.retryDelayMs, factor: 2, randomize: true, signal: options.signal },
+  );
+}
+
 function outcomeOf(error: unknown): RsyncOutcome | undefined {
   if (error instanceof AttemptFailed) return error.outcome;
-  if (error instanceof AbortError && error.originalError instanceof AttemptFailed) return error.originalError.outcome;
-  return undefined;
+  // p-retry's AbortError, which wraps a failure that is not to be retried.
+  const original: unknown = error instanceof Error && 'originalError' in error ? error.originalError : undefined;
+  return original instanceof AttemptFailed ? original.outcome : undefined;
 }
 
 function stopError(outcome: RsyncOutcome, tried: readonly TriedSource[], signal: AbortSignal): MirrorsyncError | undefined {
