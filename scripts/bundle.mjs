@@ -13,7 +13,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['pino', 'execa', 'undici', 'p-retry'],
+  external: ['pino', 'execa', 'undici', 'p-retry', 'better-sqlite3'],
   // commander is CommonJS: its require() calls need a require in an ES module.
   banner: { js: "import { createRequire as __mirrorsyncCreateRequire } from 'node:module'; const require = __mirrorsyncCreateRequire(import.meta.url);" },
   logLevel: 'warning',

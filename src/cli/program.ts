@@ -149,6 +149,26 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
     ),
   );
 
+  const network = program.command('network').description("watch the network: check every source and its own published status, report on the history");
+  const dbOption = () => new Option('--db <file>', "history database (default <config's folder>/<name>-network.sqlite)");
+  logOptions(
+    network
+      .command('check')
+      .description('probe every source once (rsync and HTTP apart), read its own status, and record it; exits 69 when most sources failed')
+      .addOption(configOption())
+      .addOption(dbOption())
+      .addOption(jsonOption()),
+  ).action(run('network check', async (options, logger) => (await import('./commands/network-check.js')).networkCheckCommand(options, context, logger.logger)));
+  logOptions(
+    network
+      .command('report')
+      .description('write DIR/index.html (a self-contained page) and DIR/status.json (archweb v3 fields) from the history')
+      .addOption(configOption())
+      .addOption(dbOption())
+      .requiredOption('-o, --out <dir>', 'folder to write index.html and status.json in')
+      .addOption(new Option('--cutoff <duration>', 'history scored, as archweb\'s cutoff').default(86_400, '1d').argParser(parseDurationOption)),
+  ).action(run('network report', async (options) => (await import('./commands/network-report.js')).networkReportCommand(options, context)));
+
   logOptions(
     program
       .command('rsyncd-conf')
