@@ -56,14 +56,14 @@ function renderRow(mirror: MirrorSummary): string {
     `<td data-sort="${escapeHtml(mirror.name)}">${escapeHtml(mirror.name)}${mirror.master ? '<span class="tag">master</span>' : ''}</td>`,
     `<td>${mirror.protocols.join(', ')}</td>`,
     `<td class="num" data-sort="${mirror.lagSeconds ?? ''}">${mirror.lagSeconds === null ? '—' : mirror.lagSeconds === 0 ? '0' : formatAge(mirror.lagSeconds)}</td>`,
-    `<td data-sort="${mirror.lastCheck?.getTime() ?? ''}">${mirror.lastCheck === null ? '—' : iso(mirror.lastCheck)}</td>`,
+    `<td data-sort="${mirror.lastCheck?.getTime() ?? ''}">${mirror.lastCheck === null ? '—' : shortTime(mirror.lastCheck)}</td>`,
     `<td class="cells" data-sort="${mirror.history.filter((cell) => cell.state === 'bad').length}">${mirror.history
       .map((cell) => `<span class="cell band-${cell.state}" data-state="${cell.state}" title="${iso(cell.at)}: ${BAND_MARKS[cell.state].word}">${BAND_MARKS[cell.state].symbol}</span>`)
       .join('')}</td>`,
     `<td class="num" data-sort="${mirror.score === null ? '' : mirror.score.toFixed(3)}">${mirror.score === null ? '—' : mirror.score.toFixed(2)}</td>`,
     `<td class="band band-${mirror.band}" data-band="${mirror.band}" data-sort="${BAND_ORDER[mirror.band]}">${mark.symbol} ${mark.word}</td>`,
     `<td class="text">${escapeHtml(mirror.lastError ?? '—')}</td>`,
-    `<td class="text">${escapeHtml(describeOwn(mirror.own))}</td>`,
+    `<td class="text">${escapeHtml(mirror.answered ? describeOwn(mirror.own) : '—')}</td>`,
     `<td class="text wrong">${escapeHtml(mirror.wrong === '' ? 'nothing' : mirror.wrong)}</td>`,
   ];
   return `<tr id="mirror-${escapeHtml(mirror.name)}" data-mirror="${escapeHtml(mirror.name)}">${cells.join('')}</tr>`;
@@ -102,6 +102,10 @@ function renderHistogram(bins: readonly HistogramBin[]): string {
 
 function sha256(text: string): string {
   return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
+}
+
+function shortTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, 'Z');
 }
 
 function iso(date: Date): string {

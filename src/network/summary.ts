@@ -25,8 +25,10 @@ export interface MirrorSummary {
   readonly score: number | null;
   /** The newest error of any protocol in the window, or null. */
   readonly lastError: string | null;
-  /** What the mirror said of its own last run at the newest check that read it. */
+  /** What the mirror said of its own last run at the newest check that read it; null when it publishes nothing. */
   readonly own: OwnStatus | null;
+  /** The mirror answered at least one counted check (else nothing is known of what it publishes). */
+  readonly answered: boolean;
   /** One sentence for the operator; '' when nothing is wrong. */
   readonly wrong: string;
 }
@@ -82,10 +84,17 @@ function summarizeMirror(name: string, checks: readonly Check[], urls: readonly 
     if (read === null) return { at: check.checkedAt, state: check.suspect ? 'suspect' : 'bad' };
     return { at: check.checkedAt, state: bandOf((check.checkedAt.getTime() - read.getTime()) / 1000, context.interval) };
   });
-  const errors = mine.flatMap(({ rows }) => rows.map((row) => row.error)).filter((error): error is string => error !== null);
-  const own = mine.map(({ rows }) => rows.find((row) => row.own !== null)?.own ?? null).filter((value): value is OwnStatus => value !== null).at(-1) ?? null;
+  // A suspect check says more of the checker's network than of the mirror: errors and the
+  // mirror's own word come from the checks that count.
+  const counted = mine.filter(({ check }) => !check.suspect);
+  const errors = counted.flatMap(({ rows }) => rows.map((row) => row.error)).filter((error): error is string => error !== null);
+  // Only a check in which the mirror answered says anything of what it publishes.
+  const answeredChecks = counted.filter(({ rows }) => rows.some((row) => row.ok));
+  const owns = answeredChecks.map(({ rows }) => rows.find((row) => row.own !== null)?.own ?? null);
+  const own = owns.filter((value) => value?.result != null).at(-1) ?? owns.at(-1) ?? null;
   const newestCheck = mine.at(-1);
-  const failingNow = newestCheck === undefined ? [] : newestCheck.rows.filter((row) => !row.ok);
+  const newestCounted = counted.at(-1);
+  const failingNow = newestCounted === undefined ? [] : newestCounted.rows.filter((row) => !row.ok);
   const scores = urls.map((url) => url.score).filter((score): score is number => score !== null);
   const lastError = errors.at(-1) ?? null;
   return {
@@ -102,6 +111,7 @@ function summarizeMirror(name: string, checks: readonly Check[], urls: readonly 
     score: scores.length === 0 ? null : Math.min(...scores),
     lastError,
     own,
+    answered: answeredChecks.length > 0,
     wrong: describeWrong({ band, ageSeconds, failingNow: failingNow.map((row) => `${row.protocol} ${row.error ?? 'failed'}`), lastError, own, urls }),
   };
 }

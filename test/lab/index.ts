@@ -4,6 +4,7 @@ export { makeTree, treeDigest, setTreeMtime, treeFilePaths, fileContent, type Tr
 export { writeTrace, formatTrace, formatDateCommand, type TraceFormat } from './trace.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon.js';
 export { startStallServer, type StallServer } from './stall-server.js';
+export { startFileServer, type FileServer, type FileServerOptions } from './file-server.js';
 export { startTraceHttpServer, type HttpMode, type TraceHttpOptions, type TraceHttpServer } from './http-server.js';
 export { freePort, closedPort } from './ports.js';
 export { isProcessAlive } from './process-group.js';
