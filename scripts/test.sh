@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: type-checks and builds (tsc, then the bundle), then runs every test under
 # test/ with node's test runner against real rsync daemons and HTTP servers on 127.0.0.1.
-source "$(dirname "$0")/setup.sh"
+MIRRORSYNC_NEED_CHROMIUM=1 source "$(dirname "$0")/setup.sh"
 results=dist/test-results.tap
 status=0
 node --test --test-concurrency=2 --test-timeout=180000 \
