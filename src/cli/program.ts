@@ -3,6 +3,7 @@ import { MAX_DELETE_FRACTION } from '../config/defaults.js';
 import { asMirrorsyncError, MirrorsyncError } from '../errors.js';
 import { LEVEL_VALUES, LOG_LEVELS, type LogLevel } from '../log.js';
 import { parseDuration } from '../util/duration.js';
+import type { ScheduleOptions } from './commands/schedule.js';
 import type { CliContext } from './context.js';
 import { failureDocument, trackWrites, wantsJson } from './json-failure.js';
 import { createCliLogger, type CliLogger } from './logger.js';
@@ -131,21 +132,24 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .addOption(configDirOption()),
   ).action((name: string, options: CommonOptions) => run('trigger', async (parsed: object) => (await import('./commands/trigger.js')).triggerCommand(name, parsed, context))(options));
 
+  const schedule = program.command('schedule');
   logOptions(
-    program
-      .command('schedule')
+    schedule
       .description('print a crontab line, systemd units or a Kubernetes CronJob that run mirrorsync sync')
       .addOption(configOption())
       .addOption(new Option('--format <format>', 'what to print').choices(['cron', 'systemd', 'kubernetes']).makeOptionMandatory())
       .option('--template', 'systemd: print mirrorsync@.service/.timer instance units, one config per mirror')
       .addOption(new Option('--every <duration>', 'how often to sync (e.g. 10m, 1h, 6h)').default(6 * 3_600, '6h').argParser(parseDurationOption))
       .option('--all', 'the one line or timer of a host: sync --all --due every 5 minutes (cron or systemd)')
-      .addOption(configDirOption()),
+      .addOption(configDirOption())
+      .option('--network', 'schedule `network check` then `network report --out DIR` instead (hourly unless --every)')
+      .option('--out <dir>', 'with --network: where the report is written')
+      .option('--db <file>', 'with --network: the history database'),
   ).action(
-    run('schedule', async (options: { all?: boolean }) =>
+    run('schedule', async (options: ScheduleOptions & { all?: boolean }) =>
       options.all === true
         ? (await import('./commands/schedule-all.js')).scheduleAllCommand(options as never, context)
-        : (await import('./commands/schedule.js')).scheduleCommand(options as never, context),
+        : (await import('./commands/schedule.js')).scheduleCommand({ ...options, everyGiven: schedule.getOptionValueSource('every') === 'cli' }, context),
     ),
   );
 

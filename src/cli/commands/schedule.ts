@@ -6,6 +6,8 @@ import { MirrorsyncError } from '../../errors.js';
 import { renderKubernetes } from '../../ops/schedule-kubernetes.js';
 import { renderSystemd, renderSystemdTemplate } from '../../ops/schedule-systemd.js';
 import { renderCron, type MirrorSchedule, type ScheduleFormat } from '../../ops/schedule.js';
+import { renderNetworkCron, renderNetworkSystemd } from '../../ops/schedule-network.js';
+import { historyDbPath } from '../../network/db-path.js';
 import type { CliContext } from '../context.js';
 
 export interface ScheduleOptions {
@@ -15,6 +17,12 @@ export interface ScheduleOptions {
   readonly template?: boolean;
   /** Seconds between runs (already parsed from --every). */
   readonly every: number;
+  /** Whether --every was given (a network schedule is hourly otherwise). */
+  readonly everyGiven?: boolean;
+  /** Schedule `network check` and `network report --out` instead of sync. */
+  readonly network?: boolean;
+  readonly out?: string;
+  readonly db?: string;
 }
 
 /** Where the template's instances may write when no config names a target. */
@@ -28,6 +36,7 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
   const node = process.execPath;
   // The script this run was started with (bin/mirrorsync.js once installed), made absolute.
   const cli = resolve(context.cwd, context.entryScript);
+  if (options.network === true || options.out !== undefined) return scheduleNetwork(options, context, node, cli);
   if (options.template === true) {
     const config = await loadOptionalConfig(options, context);
     context.stdout.write(
@@ -59,6 +68,23 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
     : options.format === 'systemd' ? renderSystemd(input)
     : renderKubernetes({ ...input, version: context.version });
   context.stdout.write(text);
+  return 0;
+}
+
+async function scheduleNetwork(options: ScheduleOptions, context: CliContext, node: string, cli: string): Promise<number> {
+  if (options.network !== true || options.out === undefined) throw new MirrorsyncError('usage.invalid', '--network needs --out DIR (where the report is written), and --out goes with --network');
+  if (options.format === 'kubernetes' || options.template === true) throw new MirrorsyncError('usage.invalid', '--network prints --format cron or systemd');
+  const config = await loadCommandConfig({ config: options.config }, context);
+  const input = {
+    everySeconds: options.everyGiven === true ? options.every : 3_600,
+    node,
+    cli,
+    name: config.name,
+    configFile: config.file,
+    outDir: resolve(context.cwd, options.out),
+    dbFile: historyDbPath(config, options.db, context.cwd),
+  };
+  context.stdout.write(options.format === 'cron' ? renderNetworkCron(input) : renderNetworkSystemd(input));
   return 0;
 }
 
