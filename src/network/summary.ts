@@ -1,5 +1,5 @@
 import { bandOf, checkFrequency, lagBehind, latest, scoreUrls, type Band, type UrlScore } from './score.js';
-import type { Check, OwnStatus, Protocol } from './types.js';
+import type { Check, CheckRow, OwnStatus, Protocol } from './types.js';
 
 /** One of the last checks of a mirror, as a history cell: its band then, or `suspect` (a failure not counted). */
 export interface HistoryCell {
@@ -88,10 +88,12 @@ function summarizeMirror(name: string, checks: readonly Check[], urls: readonly 
   // mirror's own word come from the checks that count.
   const counted = mine.filter(({ check }) => !check.suspect);
   const errors = counted.flatMap(({ rows }) => rows.map((row) => row.error)).filter((error): error is string => error !== null);
-  // Only a check in which the mirror answered says anything of what it publishes.
+  // The newest status the mirror published; failing that, what a check in which it answered found
+  // (a mirror that is down says nothing of what it publishes).
+  const ownOf = (rows: readonly CheckRow[]) => rows.find((row) => row.own !== null)?.own ?? null;
+  const published = counted.map(({ rows }) => ownOf(rows)).filter((value) => value?.result != null).at(-1);
   const answeredChecks = counted.filter(({ rows }) => rows.some((row) => row.ok));
-  const owns = answeredChecks.map(({ rows }) => rows.find((row) => row.own !== null)?.own ?? null);
-  const own = owns.filter((value) => value?.result != null).at(-1) ?? owns.at(-1) ?? null;
+  const own = published ?? (answeredChecks.length === 0 ? null : ownOf(answeredChecks.at(-1)?.rows ?? []));
   const newestCheck = mine.at(-1);
   const newestCounted = counted.at(-1);
   const failingNow = newestCounted === undefined ? [] : newestCounted.rows.filter((row) => !row.ok);
@@ -111,7 +113,7 @@ function summarizeMirror(name: string, checks: readonly Check[], urls: readonly 
     score: scores.length === 0 ? null : Math.min(...scores),
     lastError,
     own,
-    answered: answeredChecks.length > 0,
+    answered: answeredChecks.length > 0 || published !== undefined,
     wrong: describeWrong({ band, ageSeconds, failingNow: failingNow.map((row) => `${row.protocol} ${row.error ?? 'failed'}`), lastError, own, urls }),
   };
 }
