@@ -21,6 +21,9 @@ export interface CheckOptions {
  */
 export async function checkNetwork(config: Config, options: CheckOptions = {}): Promise<Check> {
   const now = options.now ?? new Date();
+  // Loaded before any deadline starts: on a loaded host, loading the HTTP client alone can take a
+  // probe's whole budget (FIELD-NOTES.md).
+  if (config.sources.some((source) => source.http !== undefined)) await import('undici');
   // The master first: its answer is what every lag is measured against.
   const ordered = [...config.sources].sort((a, b) => Number(b.master) - Number(a.master));
   const perSource = await mapLimited(ordered, options.concurrency ?? 16, (source) => checkSource(source, config, now, options.signal));

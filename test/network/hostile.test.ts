@@ -32,7 +32,7 @@ async function hostileTree(lab: Lab): Promise<string> {
 // The mirror under test beside a master (the config needs one with an rsync url) that is down.
 async function checkOne(lab: Lab, source: Record<string, unknown>): Promise<{ row: CheckRow | undefined; elapsedMs: number }> {
   const file = lab.path('sage.json');
-  await writeFile(file, JSON.stringify({ name: 'sage', trace: TRACE, sources: [{ name: 'master', master: true, url: `rsync://127.0.0.1:${await closedPort()}/sage/` }, { name: 'mirror', ...source }], probe: { timeoutMs: TIMEOUT_MS, samples: 1 } }));
+  await writeFile(file, JSON.stringify({ name: 'sage', trace: TRACE, sources: [{ name: 'master', master: true, url: `rsync://127.0.0.1:${await closedPort(lab)}/sage/` }, { name: 'mirror', ...source }], probe: { timeoutMs: TIMEOUT_MS, samples: 1 } }));
   const config = await loadConfig({ file, env: {}, cwd: lab.root });
   const started = Date.now();
   const check = await checkNetwork(config);

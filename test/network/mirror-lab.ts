@@ -82,7 +82,7 @@ export async function buildMirrorLab(lab: Lab, start: Date): Promise<MirrorLab> 
     { name: 'master', master: true, url: await daemon('master', masterDir), http: await http(masterDir) },
     { name: 'stale', url: await daemon('stale', staleDir) },
     { name: 'flapping', url: flapping.url },
-    { name: 'down', url: `rsync://127.0.0.1:${await closedPort()}/sage/` },
+    { name: 'down', url: `rsync://127.0.0.1:${await closedPort(lab)}/sage/` },
     { name: 'httponly', http: await http(httponlyDir) },
     { name: 'failedrun', url: await daemon('failedrun', failedDir), http: await http(failedDir) },
     { name: 'hostile', url: await daemon('hostile', hostileDir) },

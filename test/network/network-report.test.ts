@@ -88,8 +88,8 @@ describe('network check and report on a lab network of seven mirrors', () => {
     const down = lab.path('down.json');
     const config = JSON.parse(await readFile(net.configPath, 'utf8')) as { sources: Record<string, unknown>[] };
     for (const source of config.sources) {
-      if (source['url'] !== undefined) source['url'] = `rsync://127.0.0.1:${await closedPort()}/sage/`;
-      if (source['http'] !== undefined) source['http'] = `http://127.0.0.1:${await closedPort()}/`;
+      if (source['url'] !== undefined) source['url'] = `rsync://127.0.0.1:${await closedPort(lab)}/sage/`;
+      if (source['http'] !== undefined) source['http'] = `http://127.0.0.1:${await closedPort(lab)}/`;
     }
     await writeFile(down, JSON.stringify(config));
     const result = await runCli(['network', 'check', '--config', down, '--db', db, '--json'], { cwd: lab.root, timeoutMs: 60_000 });
