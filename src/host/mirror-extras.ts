@@ -3,11 +3,11 @@ import { indexPath } from '../config/json-path.js';
 import type { Checked } from '../config/rules.js';
 import { describeValue, quote } from '../config/show.js';
 import { parseDuration } from '../util/duration.js';
+import { parseCron } from '../schedule/cron.js';
 import { checkFilterRule } from '../sync/partial-filters.js';
 import { HOST_KEYS } from './defaults.js';
 import type { Schedule } from './types.js';
 
-const CRON_FIELD = /^(?:\*|\d+(?:-\d+)?)(?:\/\d+)?(?:,(?:\*|\d+(?:-\d+)?)(?:\/\d+)?)*$/;
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
 // Under a minute is a loop, over a year a typo.
 const EVERY_BOUNDS = { min: 60, max: 366 * 86_400 };
@@ -21,12 +21,11 @@ export function readSchedule(value: unknown, problems: Problems): Schedule | und
   const before = problems.list.length;
   const everyText = fields.string('every');
   const every = everyText === undefined ? undefined : fields.take('every', checkEvery(everyText));
+  // The grammar `--due` reads (schedule/cron.ts), so whatever loads also runs.
   const cron = fields.string('cron', (text) => {
-    const parts = text.trim().split(/\s+/);
-    if (parts.length !== 5 || !parts.every((part) => CRON_FIELD.test(part))) {
-      return { error: `must be five cron fields of digits, '*', ',', '-' and '/' (minute hour day month weekday), got ${quote(text)}` };
-    }
-    return { value: parts.join(' ') };
+    const spec = parseCron(text);
+    if (typeof spec === 'string') return { error: `must be a five-field cron expression (minute hour day month weekday): ${spec}, got ${quote(text)}` };
+    return { value: text.trim().split(/\s+/).join(' ') };
   });
   const notBetween = readWindow(fields.raw('notBetween'), problems);
   if (fields.has('every') === fields.has('cron')) problems.add('schedule', "must hold exactly one of 'every' or 'cron'");

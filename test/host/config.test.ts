@@ -133,8 +133,8 @@ describe('a config dir: host.json and mirrors/*.json', () => {
 
   test('schedules: durations and five-field cron expressions are taken, the rest refused', async () => {
     const cases: [unknown, boolean][] = [
-      [{ every: '30m' }, true], [{ cron: '15 */6 * * *' }, true], [{ cron: '0 1-5/2 1,15 * 0' }, true], [{ every: '1h', notBetween: ['22:00', '06:00'] }, true],
-      [{ every: '10s' }, false], [{ every: 'often' }, false], [{ cron: '* * * *' }, false], [{ cron: '@daily' }, false], [{ cron: '* * * * MON' }, false],
+      [{ every: '30m' }, true], [{ cron: '15 */6 * * *' }, true], [{ cron: '0 1-5/2 1,15 * 0' }, true], [{ every: '1h', notBetween: ['22:00', '06:00'] }, true], [{ cron: '0 3 * jan-mar MON' }, true],
+      [{ every: '10s' }, false], [{ every: 'often' }, false], [{ cron: '* * * *' }, false], [{ cron: '@daily' }, false], [{ cron: '60 * * * *' }, false], [{ cron: '* 24 * * *' }, false], [{ cron: '5-1 * * * *' }, false],
       [{}, false], [{ every: '1h', notBetween: ['10:00', '10:00'] }, false], [{ every: '1h', notBetween: '10:00-12:00' }, false], ['6h', false],
     ];
     const dir = await configDir(await temp(), {}, Object.fromEntries(cases.map(([schedule], index) => [`m${index}.json`, { target, sources: [source], schedule }])));

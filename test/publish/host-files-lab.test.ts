@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { diskFilePath } from '../../src/publish/host-files.js';
 import { useLab } from '../lab/index.js';
@@ -80,5 +80,18 @@ describe('the host status and metrics files (real daemons)', () => {
       const counted = Object.fromEntries(again.filter((sample) => sample.labels['mirror'] === mirror.name).map((sample) => [sample.labels['result'], sample.value]));
       assert.deepEqual(counted, { synced: 1, noop: 1 }, mirror.name);
     }
+
+    // Per-mirror files of several mirrors in one textfile folder: gathered as node_exporter does, no collision.
+    const folder = lab.path('per-mirror');
+    await mkdir(folder);
+    const files: Array<[string, string]> = [];
+    for (const name of ['a1', 'b1']) {
+      const file = `${folder}/${name}.prom`;
+      const one = await runCli(['sync', name, '--config-dir', host.dir, '--quiet', '--metrics-file', file], { timeoutMs: 120_000 });
+      assert.equal(one.code, 0, one.stderr);
+      files.push([file, await readFile(file, 'utf8')]);
+    }
+    const gathered = gatherProm(files);
+    assert.deepEqual([...new Set(gathered.get('mirrorsync_last_run_result')?.samples.map((sample) => sample.labels['mirror']))].sort(), ['a1', 'b1']);
   });
 });
