@@ -7,11 +7,6 @@ import type { RunStatus } from '../../report/status-file.js';
 import type { RequestedMode } from '../../sync/plan.js';
 import type { PassProgress } from '../../sync/progress.js';
 import { runSync, SyncFailure, type SyncReport } from '../../sync/run-sync.js';
-import { loadHost, resolveConfigDir } from '../../host/load.js';
-import { syncHostMirror } from '../../host/run-mirror.js';
-import { isBroken, type HostMirror, type HostSettings } from '../../host/types.js';
-import { afterRun, runExtras, type HostRunContext } from '../../publish/host-run.js';
-import { cliClock } from '../clock.js';
 import type { CliContext } from '../context.js';
 import { checkHostFlags } from '../host-flags.js';
 import type { CliLogger } from '../logger.js';
@@ -45,7 +40,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   }
   if (options.name !== undefined) checkHostFlags(options, 'a mirror NAME');
   else if (options.configDir !== undefined) throw new MirrorsyncError('usage.invalid', '--config-dir goes with a mirror NAME or --all');
-  const hostMirror = options.name === undefined ? undefined : await loadHostMirror(options.name, options.configDir, context);
+  const hostMirror = options.name === undefined ? undefined : await (await import('./sync-host.js')).prepareHostMirror(options.name, options.configDir, context, logger);
   const loaded = hostMirror?.mirror.config ?? (await loadCommandConfig(options, context));
   const config = options.maxDeleteFraction === undefined ? loaded : { ...loaded, rsync: { ...loaded.rsync, maxDeleteFraction: options.maxDeleteFraction } };
   if (options.maxDeleteFraction !== undefined) logger.info({ maxDeleteFraction: options.maxDeleteFraction, configured: loaded.rsync.maxDeleteFraction }, `--max-delete-fraction ${options.maxDeleteFraction} for this run (the config says ${loaded.rsync.maxDeleteFraction})`);
@@ -60,7 +55,6 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   }
 
   const started = Date.now();
-  const hostRun: HostRunContext | undefined = hostMirror === undefined ? undefined : { host: hostMirror.host, mirrors: hostMirror.mirrors, clock: cliClock(context.env), logger };
   let report: SyncReport | undefined;
   let exitCode = 0;
   // A progress line only for a person watching: a terminal, and neither --quiet nor --json.
@@ -77,9 +71,9 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
       version: context.version,
       ...(progress === undefined ? {} : { onProgress: (source: string, update: PassProgress) => progress.update(source, update) }),
       // A host's mirror serves its pending triggers and updates the host files, as in sync --all.
-      ...(hostRun === undefined || hostMirror === undefined ? {} : runExtras(hostRun, hostMirror.mirror, logger)),
+      ...hostMirror?.extras,
     };
-    report = hostMirror === undefined ? await runSync({ ...request, config, target }) : await syncHostMirror({ host: hostMirror.host, mirror: hostMirror.mirror, request });
+    report = hostMirror === undefined ? await runSync({ ...request, config, target }) : await hostMirror.sync(request);
     progress?.clear();
     summarize(report.status, logger);
     return 0;
@@ -90,22 +84,12 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
     throw error;
   } finally {
     if (report !== undefined) {
-      if (hostRun !== undefined && report.status.result !== 'running') await afterRun(hostRun, config.name, report.status.result);
+      if (hostMirror !== undefined && report.status.result !== 'running') await hostMirror.after(report.status.result);
       if (options.json === true) context.stdout.write(`${JSON.stringify(report.status, null, 2)}\n`);
       if (options.metricsFile !== undefined) await writeMetrics(options.metricsFile, config.name, report, started, logger);
       await runHooks({ hooks: config.hooks, status: report.status, exitCode, target, name: config.name, logger });
     }
   }
-}
-
-async function loadHostMirror(name: string, configDir: string | undefined, context: CliContext): Promise<{ host: HostSettings; mirror: HostMirror; mirrors: HostMirror[] }> {
-  const { host, mirrors } = await loadHost(resolveConfigDir({ ...(configDir === undefined ? {} : { dir: configDir }), env: context.env, cwd: context.cwd }));
-  const entry = mirrors.find((mirror) => mirror.name === name);
-  if (entry === undefined) {
-    throw new MirrorsyncError('usage.invalid', `no mirror named '${name}' in ${host.dir}/mirrors (${mirrors.map((mirror) => mirror.name).join(', ') || 'none'})`);
-  }
-  if (isBroken(entry)) throw entry.error;
-  return { host, mirror: entry, mirrors: mirrors.filter((other): other is HostMirror => !isBroken(other)) };
 }
 
 function summarize(status: RunStatus, logger: Logger): void {
