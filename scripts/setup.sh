@@ -49,6 +49,12 @@ if [ "${MIRRORSYNC_NEED_CHROMIUM:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   install_debian chromium chromium
 fi
 
+# The README's logrotate snippet is tested with the real logrotate; it signals through fuser(1).
+need_debian_packages=()
+{ command -v logrotate || [ -x /usr/sbin/logrotate ]; } >/dev/null 2>&1 || need_debian_packages+=(logrotate)
+command -v fuser >/dev/null 2>&1 || need_debian_packages+=(psmisc)
+[ "${#need_debian_packages[@]}" -eq 0 ] || install_debian "${need_debian_packages[*]}" "logrotate fuser"
+
 rm -rf dist
 npx --no-install tsc -p tsconfig.json >&2 || fail "the TypeScript build failed; see the errors above."
 node scripts/bundle.mjs >&2 || fail "bundling the CLI failed; see the errors above."
