@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'sources.noneUsable'
   | 'lock.held'
   | 'lock.failed'
+  | 'state.unsafe'
   | 'sync.failed'
   | 'sync.maxDelete'
   | 'sync.local'

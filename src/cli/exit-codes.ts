@@ -25,6 +25,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   'sources.noneUsable': EXIT.unavailable,
   'lock.held': EXIT.tempFail,
   'lock.failed': EXIT.ioError,
+  // The state folder or a state file is a link or of the wrong type: refused, never written through.
+  'state.unsafe': EXIT.ioError,
   'sync.failed': EXIT.failed,
   'sync.maxDelete': EXIT.failed,
   'sync.local': EXIT.ioError,

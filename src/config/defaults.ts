@@ -16,6 +16,7 @@ export const RSYNC_DEFAULTS: RsyncSettings = {
   retryDelaySeconds: 10,
   binary: 'rsync',
   cve2024Patched: false,
+  keepUnsafeLinks: false,
 };
 
 /** rsync.maxDeleteFraction, and `sync --max-delete-fraction` for one run: above 0, at most 1. */
@@ -60,7 +61,7 @@ export const LIMITS = {
 export const KNOWN_KEYS = {
   root: ['$schema', 'name', 'target', 'trace', 'sources', 'rsync', 'probe', 'hooks'],
   source: ['name', 'url', 'http', 'master', 'priority', 'passwordFile', 'region'],
-  rsync: ['args', 'timeoutSeconds', 'connectTimeoutSeconds', 'maxDurationSeconds', 'maxDeleteFraction', 'retries', 'retryDelaySeconds', 'binary', 'cve2024Patched'],
+  rsync: ['args', 'timeoutSeconds', 'connectTimeoutSeconds', 'maxDurationSeconds', 'maxDeleteFraction', 'retries', 'retryDelaySeconds', 'binary', 'cve2024Patched', 'keepUnsafeLinks'],
   probe: ['timeoutMs', 'samples', 'freshWithinSeconds', 'maxClockSkewSeconds'],
   hooks: ['onSuccess', 'onFailure'],
 } as const satisfies Record<string, readonly string[]>;

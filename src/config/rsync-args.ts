@@ -1,5 +1,9 @@
 import { quote } from './show.js';
 
+const OWNERS_REASON = 'upstream owners and groups are never kept: files belong to the user mirrorsync runs as';
+const DEVICES_REASON = 'a source could create device nodes or FIFOs on the host (a world-readable block device of its disk)';
+const XATTR_REASON = 'as root a source would set ACLs and extended attributes, e.g. security.capability, which grants privileges as setuid does';
+
 /**
  * Which extra rsync arguments sources.json may add. mirrorsync owns deletion, timeouts, temp and
  * partial dirs, credentials and the transport; an argument that would take one of those over is
@@ -33,6 +37,20 @@ const RESERVED_LONG: ReadonlyMap<string, string> = new Map([
   ['append', 'it trusts whatever a file already holds; mirrorsync resumes from its partial dir instead'],
   ['append-verify', 'it trusts whatever a file already holds; mirrorsync resumes from its partial dir instead'],
   ['early-input', 'stdin carries the rsync password'],
+  // What a hostile source could do to the host (README, "Security model").
+  ['owner', OWNERS_REASON],
+  ['group', OWNERS_REASON],
+  ['chown', OWNERS_REASON],
+  ['usermap', OWNERS_REASON],
+  ['groupmap', OWNERS_REASON],
+  ['super', 'it lets a source decide what only root may (owners, device nodes); mirrorsync runs rsync with --no-super'],
+  ['devices', DEVICES_REASON],
+  ['specials', DEVICES_REASON],
+  ['copy-devices', DEVICES_REASON],
+  ['write-devices', 'it writes into device files of the host instead of replacing them'],
+  ['acls', XATTR_REASON],
+  ['xattrs', XATTR_REASON],
+  ['keep-dirlinks', 'rsync would write through a symlinked folder of the mirror, out of the tree'],
 ]);
 
 // Flags every pass relies on: their --no- forms would quietly switch them off.
@@ -43,6 +61,12 @@ const RESERVED_SHORT: ReadonlyMap<string, string> = new Map([
   ['n', 'use mirrorsync sync --dry-run instead (-n is --dry-run)'],
   ['T', 'mirrorsync chooses where partial files go (-T is --temp-dir)'],
   ['M', 'it passes options to the remote side (-M is --remote-option)'],
+  ['o', `${OWNERS_REASON} (-o is --owner)`],
+  ['g', `${OWNERS_REASON} (-g is --group)`],
+  ['D', `${DEVICES_REASON} (-D is --devices --specials)`],
+  ['A', `${XATTR_REASON} (-A is --acls)`],
+  ['X', `${XATTR_REASON} (-X is --xattrs)`],
+  ['K', 'rsync would write through a symlinked folder of the mirror, out of the tree (-K is --keep-dirlinks)'],
 ]);
 
 const DELETE_REASON = 'mirrorsync decides when rsync deletes (always --delete-after)';
@@ -70,6 +94,7 @@ export function checkRsyncArg(arg: string): string | undefined {
 
 function checkLong(arg: string, name: string, value: string | undefined): string | undefined {
   const base = name.startsWith('no-') ? name.slice(3) : name;
+  if (name === 'no-safe-links') return `${quote(arg)} is not allowed: set rsync.keepUnsafeLinks to true instead`;
   if (base !== name && OWN_FLAGS.has(base)) return `${quote(arg)} is not allowed: it switches off a flag every mirrorsync pass relies on`;
   if (base === 'del' || base.startsWith('delete')) return `${quote(arg)} is not allowed: ${DELETE_REASON}`;
   const reason = RESERVED_LONG.get(base);

@@ -21,6 +21,7 @@ export function readRsync(value: unknown, path: string, problems: Problems): Rsy
     retryDelaySeconds: fields.integer('retryDelaySeconds', LIMITS.retryDelaySeconds) ?? RSYNC_DEFAULTS.retryDelaySeconds,
     binary: fields.string('binary', checkCommand) ?? RSYNC_DEFAULTS.binary,
     cve2024Patched: fields.boolean('cve2024Patched') ?? RSYNC_DEFAULTS.cve2024Patched,
+    keepUnsafeLinks: fields.boolean('keepUnsafeLinks') ?? RSYNC_DEFAULTS.keepUnsafeLinks,
   };
 }
 

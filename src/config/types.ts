@@ -29,6 +29,8 @@ export interface RsyncSettings {
   readonly binary: string;
   /** The operator checked that the local rsync, though older than 3.4.0, carries the fixes for CVE-2024-12084 to 12088. */
   readonly cve2024Patched: boolean;
+  /** Create upstream symlinks that point out of the tree (no --safe-links). Off by default: the web server would follow them. */
+  readonly keepUnsafeLinks: boolean;
 }
 
 export interface ProbeSettings {

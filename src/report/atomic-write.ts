@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CREATE_NEW } from '../util/no-follow.js';
 import { isProcessAlive } from '../util/process-alive.js';
 
 /**
@@ -24,7 +25,7 @@ export async function writeFileAtomic(path: string, data: string, mode?: number)
   const temp = tempPathFor(path);
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temp, 'wx', mode ?? 0o666);
+    handle = await open(temp, CREATE_NEW, mode ?? 0o666);
     if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data, 'utf8');
     await handle.sync();

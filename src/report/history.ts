@@ -3,11 +3,11 @@
  * can try a source that failed in the last runs later, and estimate throughput. Bounded, and
  * never fatal: a missing, unreadable or corrupt file is an empty history.
  */
-import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorsyncError, describeError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { STATE_DIR, stateDir } from './status-file.js';
+import { readSmallFile } from '../util/no-follow.js';
+import { ensureStateDir, STATE_DIR } from './state-dir.js';
 
 /** One try of one source. */
 export interface Outcome {
@@ -63,13 +63,8 @@ export function emptyHistory(): History {
 /** The history on disk, or an empty one when it is missing, unreadable, corrupt or oversized. */
 export async function readHistory(target: string): Promise<History> {
   try {
-    const handle = await open(historyPath(target), 'r');
-    try {
-      if ((await handle.stat()).size > HISTORY_LIMITS.fileBytes) return emptyHistory();
-      return parseHistory(JSON.parse(await handle.readFile('utf8')));
-    } finally {
-      await handle.close();
-    }
+    const read = await readSmallFile(historyPath(target), HISTORY_LIMITS.fileBytes);
+    return read.kind === 'ok' ? parseHistory(JSON.parse(read.text)) : emptyHistory();
   } catch {
     return emptyHistory();
   }
@@ -78,9 +73,10 @@ export async function readHistory(target: string): Promise<History> {
 export async function writeHistory(target: string, history: History): Promise<void> {
   const path = historyPath(target);
   try {
-    await mkdir(stateDir(target), { recursive: true });
+    await ensureStateDir(target);
     await writeFileAtomic(path, `${JSON.stringify(history)}\n`, 0o644);
   } catch (error) {
+    if (error instanceof MirrorsyncError) throw error;
     throw new MirrorsyncError('sync.local', `cannot write ${path}: ${describeError(error)}`, { cause: error, details: { path } });
   }
 }

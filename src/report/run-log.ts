@@ -5,12 +5,14 @@
  * run's log stays whole and readable until the new one is complete (a run killed midway leaves
  * the previous log, and its temp file is swept by the next run).
  */
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorsyncError, describeError } from '../errors.js';
 import { removeStaleTemps, syncDirectory, tempPathFor } from './atomic-write.js';
-import { STATE_DIR, stateDir } from './status-file.js';
+import { CREATE_NEW } from '../util/no-follow.js';
+import { ensureStateDir, STATE_DIR, stateDir } from './state-dir.js';
 
 export interface RunLogOptions {
   /** Applied to every line before it is written, e.g. to remove a known password. */
@@ -45,11 +47,12 @@ export async function openRunLog(target: string, options: RunLogOptions = {}): P
   const redact = options.redact ?? ((line: string) => line);
   let handle: FileHandle;
   try {
-    await mkdir(stateDir(target), { recursive: true });
+    await ensureStateDir(target);
     await removeStaleTemps(path);
     // O_APPEND: rsync appends to the same file between our writes; ours must land after its.
-    handle = await open(temp, 'ax', 0o644);
+    handle = await open(temp, CREATE_NEW | constants.O_APPEND, 0o644);
   } catch (error) {
+    if (error instanceof MirrorsyncError) throw error;
     throw localError(path, error);
   }
   let failure: unknown;

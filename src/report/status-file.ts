@@ -2,21 +2,23 @@
  * `<target>/.mirrorsync/status.json`: the last run, written atomically when a run starts and
  * when it ends. Types and the pure start/finish steps live in run-status.ts.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorsyncError, describeError } from '../errors.js';
+import { readSmallFile } from '../util/no-follow.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { ensureStateDir, STATE_DIR } from './state-dir.js';
 import { RUN_RESULTS } from './run-status.js';
 import type { RunResult, RunStatus, TriedSource } from './run-status.js';
 
 export { RUN_RESULTS, finishRunStatus, startRunStatus } from './run-status.js';
 export type { FinalResult, RunEnd, RunMode, RunResult, RunStart, RunStatus, TriedSource } from './run-status.js';
 
-export const STATE_DIR = '.mirrorsync';
+export { STATE_DIR, stateDir } from './state-dir.js';
 
-export function stateDir(target: string): string {
-  return join(target, STATE_DIR);
-}
+/** A status is a few KiB; anything far bigger is not one of ours, and is not read whole. */
+const STATUS_MAX_BYTES = 1 << 20;
 
 export function statusPath(target: string): string {
   return join(target, STATE_DIR, 'status.json');
@@ -34,18 +36,15 @@ export type StatusRead =
  * mirror from syncing; it only loses lastSuccessAt).
  */
 export async function inspectStatus(target: string): Promise<StatusRead> {
-  let text: string;
-  try {
-    text = await readFile(statusPath(target), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'invalid', problem: `cannot read ${statusPath(target)}: ${describeError(error)}` };
-  }
+  const read = await readSmallFile(statusPath(target), STATUS_MAX_BYTES);
+  if (read.kind === 'missing') return { kind: 'missing' };
+  if (read.kind === 'refused') return { kind: 'invalid', problem: `${statusPath(target)} ${read.problem}` };
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { kind: 'invalid', problem: `${statusPath(target)} is not JSON: ${describeError(error)}` };
+    value = JSON.parse(read.text);
+  } catch {
+    // Not the parser's message: it quotes the text, and the file may not be ours.
+    return { kind: 'invalid', problem: `${statusPath(target)} is not JSON` };
   }
   const parsed = parseRunStatus(value);
   return typeof parsed === 'string' ? { kind: 'invalid', problem: `${statusPath(target)}: ${parsed}` } : { kind: 'ok', status: parsed };
@@ -61,14 +60,20 @@ export async function readStatus(target: string): Promise<RunStatus | null> {
 export async function writeStatus(target: string, status: RunStatus): Promise<void> {
   const path = statusPath(target);
   try {
-    await mkdir(stateDir(target), { recursive: true });
+    await ensureStateDir(target);
     await writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`, 0o644).catch(async (error: unknown) => {
       // A full disk leaves no room for a second copy; the status must still say what happened,
-      // so rewrite it in place (truncating first frees its blocks).
+      // so rewrite it in place (truncating first frees its blocks), never through a link.
       if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      await writeFile(path, `${JSON.stringify(status)}\n`, { mode: 0o644 });
+      const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+      try {
+        await handle.writeFile(`${JSON.stringify(status)}\n`);
+      } finally {
+        await handle.close();
+      }
     });
   } catch (error) {
+    if (error instanceof MirrorsyncError) throw error;
     throw new MirrorsyncError('sync.local', `cannot write ${path}: ${describeError(error)}`, { cause: error, details: { path } });
   }
 }

@@ -5,11 +5,10 @@
  * source's trace; the rest is `key=value` facts for humans:
  *   2026-11-24T01:58:29Z synced-at=2026-11-24T02:03:11Z source=mit
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorsyncError, describeError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { STATE_DIR, stateDir } from './status-file.js';
+import { ensureStateDir, STATE_DIR } from './state-dir.js';
 
 export interface MirrorTrace {
   /** The tree's freshness; null when it could not be read. */
@@ -44,9 +43,10 @@ export async function writeMirrorTrace(target: string, trace: MirrorTrace): Prom
   if (line === null) return false;
   const path = mirrorTracePath(target);
   try {
-    await mkdir(stateDir(target), { recursive: true });
+    await ensureStateDir(target);
     await writeFileAtomic(path, line, 0o644);
   } catch (error) {
+    if (error instanceof MirrorsyncError) throw error;
     throw new MirrorsyncError('sync.local', `cannot write ${path}: ${describeError(error)}`, { cause: error, details: { path } });
   }
   return true;

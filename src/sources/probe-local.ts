@@ -1,4 +1,5 @@
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { checkFoldersOnPath, readSmallFile } from '../util/no-follow.js';
 import { join } from 'node:path';
 import { futureError } from './freshness.js';
 import { parseTrace } from './trace-format.js';
@@ -43,10 +44,10 @@ export async function probeLocal(target: string, trace: string | undefined, opti
     return { exists: errorCode(error) !== 'ENOTDIR', empty: true, freshness: null, error: `cannot read the target: ${message(error)}` };
   }
   const empty = names.length === 0;
-  if (trace !== undefined) return { exists: true, empty, ...(await readLocalTrace(join(target, trace), now, skew)) };
+  if (trace !== undefined) return { exists: true, empty, ...(await readLocalTrace(target, trace, now, skew)) };
   if (empty) return { exists: true, empty, freshness: null };
   if (options.preferRecorded === true) {
-    const recorded = await readLocalTrace(join(target, OWN_FOLDER, 'trace'), now, skew);
+    const recorded = await readLocalTrace(target, `${OWN_FOLDER}/trace`, now, skew);
     if (recorded.freshness !== null) return { exists: true, empty, freshness: recorded.freshness };
   }
   try {
@@ -60,30 +61,18 @@ export async function probeLocal(target: string, trace: string | undefined, opti
   }
 }
 
-async function readLocalTrace(path: string, now: Date, maxSkewSeconds: number): Promise<{ freshness: Freshness | null; error?: string }> {
-  let text: string;
-  try {
-    text = await readHead(path, TRACE_MAX_BYTES);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { freshness: null };
-    return { freshness: null, error: `cannot read the local trace: ${message(error)}` };
-  }
-  const parsed = parseTrace(text, now, maxSkewSeconds);
+// Never through a link, on the way or at the end (an old run may have left the trace as one),
+// and never a FIFO, a device or a huge file: the tree is what sources sent.
+async function readLocalTrace(target: string, trace: string, now: Date, maxSkewSeconds: number): Promise<{ freshness: Freshness | null; error?: string }> {
+  const folders = await checkFoldersOnPath(target, trace);
+  if (!folders.ok) return folders.missing ? { freshness: null } : { freshness: null, error: `local trace unreadable: ${folders.problem}` };
+  const read = await readSmallFile(join(target, trace), TRACE_MAX_BYTES);
+  if (read.kind === 'missing') return { freshness: null };
+  if (read.kind === 'refused') return { freshness: null, error: `local trace unreadable: ${join(target, trace)} ${read.problem}` };
+  const parsed = parseTrace(read.text, now, maxSkewSeconds);
   if (!('error' in parsed)) return { freshness: parsed };
   // Believing it would make every honest source look older than the mirror: the mirror captured.
   return { freshness: null, error: parsed.future === true ? `the local trace is from the future: ${parsed.error}` : `local trace: ${parsed.error}` };
-}
-
-// A trace is small; a huge file there must not be read whole.
-async function readHead(path: string, maxBytes: number): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(maxBytes);
-    const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
 }
 
 function errorCode(error: unknown): string | undefined {

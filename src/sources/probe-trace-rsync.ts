@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyRsyncFailure, runRsyncProbe } from './probe-rsync-run.js';
 import type { Freshness, ProbeFailureKind } from './types.js';
+import { readSmallFile } from '../util/no-follow.js';
 
 export interface RsyncProbeOptions {
   /** rsync binary (config.rsync.binary). */
@@ -41,12 +42,10 @@ export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOp
     if (outcome.aborted) return fail('timeout', 'timed out');
     if (outcome.spawnError !== undefined) return fail('unreachable', `cannot run rsync: ${outcome.spawnError}`);
     if (outcome.exitCode !== 0) return { failure: classifyRsyncFailure(outcome.exitCode, outcome.stderr) };
-    try {
-      return { text: await readFile(destination, 'utf8') };
-    } catch {
-      // rsync exits 0 when it skips a directory, a dangling link or a file over --max-size.
-      return fail('trace-garbage', `the trace is not a regular file of at most ${TRACE_MAX_BYTES / 1024} KiB`);
-    }
+    // rsync exits 0 when it skips a directory, a dangling link or a file over --max-size.
+    const read = await readSmallFile(destination, TRACE_MAX_BYTES);
+    if (read.kind === 'ok') return { text: read.text };
+    return fail('trace-garbage', `the trace is not a regular file of at most ${TRACE_MAX_BYTES / 1024} KiB`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

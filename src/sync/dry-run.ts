@@ -1,6 +1,7 @@
 import type { Config } from '../config/types.js';
 import { runLogPath } from '../report/run-log.js';
 import { MirrorsyncError } from '../errors.js';
+import { checkStateDir } from '../report/state-dir.js';
 import { readStatus, STATE_DIR } from '../report/status-file.js';
 import { parseRsyncAddress, redactUrl } from '../sources/address.js';
 import type { Ranking } from '../sources/rank.js';
@@ -39,6 +40,7 @@ export async function planDryRun(input: {
 }): Promise<DryRunPlan> {
   const { config, target } = input;
   checkRequest(config, target, input.pinned);
+  await checkStateDir(target);
   const state = await readLocalState(config, target, input.mode);
   const assessment = await assessSources({ config, target, state, full: input.full, pinned: input.pinned, signal: input.signal });
   const maxDelete = maxDeleteFor(state.local.empty ? 0 : await countEntries(target, [STATE_DIR]), config.rsync.maxDeleteFraction);

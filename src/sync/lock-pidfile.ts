@@ -1,6 +1,7 @@
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, open, unlink } from 'node:fs/promises';
 import { describeError, MirrorsyncError } from '../errors.js';
 import { readStartTime } from './lock-holders.js';
+import { CREATE_NEW, readSmallFile } from '../util/no-follow.js';
 import { isProcessAlive } from '../util/process-alive.js';
 
 /** A file younger than this with no PID yet is being written by its creator, not stale. */
@@ -22,7 +23,7 @@ export async function acquirePidFile(pidPath: string): Promise<{ release(): Prom
   const content = startTime === undefined ? `${process.pid}\n` : `${process.pid} ${startTime}\n`;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const handle = await open(pidPath, 'wx', 0o644);
+      const handle = await open(pidPath, CREATE_NEW, 0o644);
       try {
         await handle.writeFile(content);
       } finally {
@@ -57,9 +58,15 @@ async function inspect(pidPath: string): Promise<{ state: 'held'; pid: number | 
   let text: string;
   let mtimeMs: number;
   try {
-    [text, { mtimeMs }] = await Promise.all([readFile(pidPath, 'utf8'), stat(pidPath)]);
-  } catch (error) {
+    const [read, info] = await Promise.all([readSmallFile(pidPath, 256), lstat(pidPath)]);
+    if (read.kind === 'refused') {
+      throw new MirrorsyncError('state.unsafe', `the lock file ${pidPath} ${read.problem}: mirrorsync never reads through links or other kinds of file; remove it and run again`, { details: { path: pidPath } });
+    }
     // Removed between our create and our read: free again, worth one more try.
+    if (read.kind === 'missing') return { state: 'stale' };
+    [text, mtimeMs] = [read.text, info.mtimeMs];
+  } catch (error) {
+    if (error instanceof MirrorsyncError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'stale' };
     throw new MirrorsyncError('lock.failed', `cannot read the lock file ${pidPath}: ${describeError(error)}`, { cause: error });
   }
@@ -84,7 +91,7 @@ function isRecordLive(record: PidRecord): boolean {
 }
 
 async function removeIfOurs(pidPath: string, content: string): Promise<void> {
-  const text = await readFile(pidPath, 'utf8').catch(() => undefined);
+  const read = await readSmallFile(pidPath, 256);
   // Released twice, or taken over after being judged stale: someone else's file now.
-  if (text === content) await unlink(pidPath).catch(() => undefined);
+  if (read.kind === 'ok' && read.text === content) await unlink(pidPath).catch(() => undefined);
 }

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { describeError, MirrorsyncError } from '../errors.js';
 import { findLockHolder, findSurvivingWriter, parseRecordedPid } from './lock-holders.js';
 import { acquirePidFile } from './lock-pidfile.js';
+import { describeType } from '../util/no-follow.js';
 
 /** A lock this process holds until release(). */
 export interface HeldLock {
@@ -93,15 +94,31 @@ async function flockOnce(lockPath: string, options: AcquireLockOptions): Promise
   }
 }
 
+// Never through a link (a lock opened with O_CREAT follows one and truncates what it points to),
+// and never a FIFO or a device in its place: O_NONBLOCK keeps open() from waiting on a FIFO.
 async function openLockFile(lockPath: string): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
     await mkdir(dirname(lockPath), { recursive: true });
-    return await open(lockPath, constants.O_RDWR | constants.O_CREAT, 0o644);
+    handle = await open(lockPath, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw unsafeLock(lockPath, 'is a symbolic link');
     throw new MirrorsyncError('lock.failed', `cannot open the lock file ${lockPath}: ${describeError(error)}`, {
       cause: error,
     });
   }
+  const info = await handle.stat().catch(() => undefined);
+  if (info?.isFile() !== true) {
+    await handle.close();
+    throw unsafeLock(lockPath, info === undefined ? 'cannot be inspected' : `is ${describeType(info)}`);
+  }
+  return handle;
+}
+
+function unsafeLock(lockPath: string, what: string): MirrorsyncError {
+  return new MirrorsyncError('state.unsafe', `the lock file ${lockPath} ${what}, not a regular file: mirrorsync never locks through links or other kinds of file; remove it and run again`, {
+    details: { path: lockPath },
+  });
 }
 
 function runFlock(binary: string, fd: number): Promise<FlockOutcome> {

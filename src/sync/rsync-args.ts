@@ -38,7 +38,24 @@ export interface RsyncPassPlan {
   readonly filters?: readonly string[];
   /** This pass's share of the host's bandwidth budget, in KiB/s. */
   readonly bwlimitKBps?: number;
+  /** rsync.keepUnsafeLinks: create upstream symlinks that leave the tree (no --safe-links). */
+  readonly keepUnsafeLinks?: boolean;
 }
+
+/** Largest trace the trace pass brings: rsync's --max-size skips a bigger one, which is then refused. */
+export const TRACE_MAX_BYTES = 64 * 1024;
+
+/**
+ * What a source may never decide on the host, as options placed after the user's (the last one
+ * wins, and a user's `-a` would otherwise bring -o -g -D back): no owners or groups (files belong
+ * to the user mirrorsync runs as), no device nodes, FIFOs or sockets, no super-user activities
+ * even as root, and modes without setuid, setgid, sticky or world-write bits. The sticky bit
+ * goes too: once world-write is stripped it restricts nothing, and a mirror serves plain modes.
+ */
+export const HOST_SAFETY_OPTIONS: readonly string[] = [
+  '--no-owner', '--no-group', '--no-devices', '--no-specials', '--no-super',
+  '--chmod=ug-s,a-t,o-w',
+];
 
 /**
  * The argv for one pass (without the binary). Order: our filter rules first (rsync's filters are
@@ -86,7 +103,10 @@ export function findUnsafeRsyncArgs(args: readonly string[]): string[] {
 }
 
 function filterRules(plan: RsyncPassPlan): string[] {
-  const rules = [`--exclude=/${STATE_DIR}/`];
+  // Without a trailing slash, so the rules match .mirrorsync whatever its type on either side (a
+  // symlink named so must not replace the state folder). The protect rule comes first: it keeps
+  // the local folder even under a --delete-excluded, which turns '-' into a sender-only rule.
+  const rules = [`--filter=P /${STATE_DIR}`, `--exclude=/${STATE_DIR}`];
   // The tree's trace arrives last, in its own pass, so a new trace means a complete tree.
   if (plan.kind !== 'trace' && plan.trace !== undefined) rules.push(`--exclude=/${checkTrace(plan.trace)}`);
   return rules;
@@ -96,7 +116,10 @@ function options(plan: RsyncPassPlan): string[] {
   const deletes = plan.kind !== 'trace';
   return [
     // Not -a: as root it would also copy upstream owners, groups and device files into the mirror.
-    '--recursive', '--links', '--perms', '--times',
+    ...(plan.kind === 'trace' ? traceOnly() : ['--recursive', '--links']),
+    '--perms', '--times',
+    ...HOST_SAFETY_OPTIONS,
+    ...(plan.keepUnsafeLinks === true ? [] : ['--safe-links']),
     ...(deletes ? ['--delete-after'] : []),
     '--delay-updates',
     `--partial-dir=${PARTIAL_DIR}`,
@@ -114,6 +137,12 @@ function options(plan: RsyncPassPlan): string[] {
     ...(plan.dryRun === true ? ['--dry-run'] : []),
     ...(plan.usesPassword ? ['--password-file=-'] : []),
   ];
+}
+
+// The trace is one regular file: a link is resolved on the sender (nothing it points to on the
+// host is ever read), a folder is skipped (not recursed into), and it is capped in size.
+function traceOnly(): string[] {
+  return ['--no-recursive', '--copy-links', `--max-size=${TRACE_MAX_BYTES}`];
 }
 
 // The trace pass names the file itself: a source without it then fails (exit 23) instead of

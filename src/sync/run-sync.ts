@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../log.js';
 import { readHistory, recordOutcomes, writeHistory, type OutcomeEntry } from '../report/history.js';
 import { redactCredentials } from '../report/run-log.js';
 import { finishRunStatus, readStatus, startRunStatus, stateDir, STATE_DIR, writeStatus, type RunEnd, type RunStatus } from '../report/status-file.js';
+import { checkStateDir, ensureStateDir } from '../report/state-dir.js';
 import { writeMirrorTrace } from '../report/trace-file.js';
 import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import type { Ranking } from '../sources/rank.js';
@@ -66,7 +66,10 @@ export class SyncFailure extends MirrorsyncError {
 export async function runSync(request: SyncRequest): Promise<SyncReport> {
   const { config, target, logger } = request;
   checkRequest(config, target, request.source);
-  await createStateDir(target);
+  // Before anything is read or written there: a state folder or file that is a link or of the
+  // wrong type is refused (state.unsafe), never followed.
+  await ensureStateDir(target);
+  await checkStateDir(target);
   const clock = request.clock ?? (() => new Date());
   const startedAt = clock();
   // Probing needs nothing the lock protects and is most of a no-op run, so it starts while the
@@ -217,13 +220,5 @@ function lagOf(local: LocalProbe, ranking: Ranking): number | null {
 function sameLocalState(a: LocalState, b: LocalState): boolean {
   const freshness = (state: LocalState) => (state.local.freshness === null ? null : `${state.local.freshness.at.toISOString()} ${state.local.freshness.identity ?? ''}`);
   return a.mode === b.mode && a.local.empty === b.local.empty && freshness(a) === freshness(b);
-}
-
-async function createStateDir(target: string): Promise<void> {
-  try {
-    await mkdir(join(target, STATE_DIR), { recursive: true, mode: 0o755 });
-  } catch (error) {
-    throw new MirrorsyncError('sync.local', `cannot create ${join(target, STATE_DIR)}: ${describeError(error)}`, { cause: error });
-  }
 }
 

@@ -98,7 +98,8 @@ async function attemptWith(
   if (bulk.class !== 'success') return failed(bulk);
   if (staged !== undefined) {
     try {
-      await installStagedTrace(staged, context);
+      const refused = await installStagedTrace(staged, context);
+      if (refused !== undefined) return failed({ class: 'permanent', exitCode: null, reason: refused.refusal });
     } catch (error) {
       return failed({ class: 'local', exitCode: null, reason: `cannot put the trace in place: ${error instanceof Error ? error.message : String(error)}` });
     }
@@ -150,6 +151,7 @@ export function buildPassArgs(
     usesPassword,
     ...(options.filters === undefined ? {} : { filters: options.filters }),
     ...(options.bwlimitKBps === undefined ? {} : { bwlimitKBps: options.bwlimitKBps }),
+    keepUnsafeLinks: config.rsync.keepUnsafeLinks,
   });
 }
 

@@ -1,8 +1,10 @@
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { STATE_DIR } from '../report/status-file.js';
+import { ensureStateDir, STATE_DIR } from '../report/state-dir.js';
 import { parseTrace } from '../sources/trace-format.js';
 import type { Freshness } from '../sources/types.js';
+import { checkFoldersOnPath, readSmallFile } from '../util/no-follow.js';
+import { TRACE_MAX_BYTES } from './rsync-args.js';
 import { judgeFetchedTrace, type TraceBounds } from './trace-bounds.js';
 
 /** Where a source's trace waits, inside the target (same file system: moving it in is a rename). */
@@ -15,8 +17,15 @@ export interface StagedTrace {
   readonly freshness: Freshness;
 }
 
-/** rsync creates only the last folder of a destination: make the rest. */
+/**
+ * Empties the staging folder and makes the trace's folders in it. Emptied on every attempt: a
+ * trace left by an earlier attempt must never pass for the one this source sends (a source whose
+ * trace rsync skips, as too big or not a file, would otherwise be judged on the old one).
+ */
 export async function prepareStaging(target: string, trace: string): Promise<void> {
+  await ensureStateDir(target);
+  // rm does not follow links: whatever an older version left there goes, nothing it points to.
+  await rm(stagingDir(target), { recursive: true, force: true });
   await mkdir(join(stagingDir(target), dirname(trace)), { recursive: true });
 }
 
@@ -27,23 +36,32 @@ export async function checkStagedTrace(
 ): Promise<StagedTrace | { refusal: string }> {
   const trace = context.config.trace ?? '';
   const path = join(stagingDir(context.target), trace);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    // rsync exits 0 without copying when the trace is a directory or a dangling link.
-    return { refusal: `${trace} on the source is not a readable file` };
-  }
+  const read = await readSmallFile(path, TRACE_MAX_BYTES);
+  // rsync exits 0 without copying when the trace is a directory, a dangling link, a special file
+  // or bigger than --max-size.
+  if (read.kind !== 'ok') return { refusal: `trace unreadable: ${trace} on the source is not a regular file of at most ${TRACE_MAX_BYTES / 1024} KiB` };
   // judgeFetchedTrace bounds the future with the configured skew.
-  const parsed = parseTrace(text, new Date(), Number.POSITIVE_INFINITY);
+  const parsed = parseTrace(read.text, new Date(), Number.POSITIVE_INFINITY);
   if ('error' in parsed) return { refusal: `its ${trace} is unreadable: ${parsed.error}` };
   const refusal = judgeFetchedTrace(parsed, context.traceBounds, fromMaster);
   return refusal === undefined ? { path, freshness: parsed } : { refusal: `its ${trace}: ${refusal}` };
 }
 
-/** Puts the trace in the tree, last: from now on the tree says it holds that publication. */
-export async function installStagedTrace(staged: StagedTrace, context: { readonly target: string; readonly config: { readonly trace?: string } }): Promise<void> {
-  const destination = join(context.target, context.config.trace ?? '');
-  await mkdir(dirname(destination), { recursive: true });
+/**
+ * Puts the trace in the tree, last: from now on the tree says it holds that publication. The
+ * rename crosses no symlink: every folder on the trace's path must be a real directory (a source
+ * that sent one of them as a link to elsewhere would have the trace land outside the tree): such a
+ * tree is the source's doing, returned as a refusal of that source. I/O errors are thrown.
+ */
+export async function installStagedTrace(staged: StagedTrace, context: { readonly target: string; readonly config: { readonly trace?: string } }): Promise<{ refusal: string } | undefined> {
+  const trace = context.config.trace ?? '';
+  const destination = join(context.target, trace);
+  let path = await checkFoldersOnPath(context.target, trace);
+  if (!path.ok && path.missing) {
+    await mkdir(dirname(destination), { recursive: true });
+    path = await checkFoldersOnPath(context.target, trace);
+  }
+  if (!path.ok) return { refusal: `the trace was not put in place, its path leaves the tree: ${path.problem.replace(`${context.target}/`, '')}` };
   await rename(staged.path, destination);
+  return undefined;
 }

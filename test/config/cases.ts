@@ -163,7 +163,7 @@ export const GOOD_CASES: readonly GoodCase[] = [
     $schema: './sources.schema.json', name: 'sage.mirror-1', target: '/srv/mirror/sage', trace: 'project/trace/master',
     sources: [{ name: 'master', url: 'rsync://m.example.org/sage/', http: 'http://m.example.org/', master: true, priority: -1, region: 'US' }],
     rsync: { args: ['--checksum', '--hard-links', '-H', '--exclude=*.tmp', '--bwlimit=1000', '--ipv4', '-6', '-avz', '--delay-updates', '--exclude-from=/etc/mirrorsync/excludes', '--filter=merge /etc/mirrorsync/filter', '--no-motd'],
-      timeoutSeconds: 60, connectTimeoutSeconds: 5, maxDurationSeconds: 3600, maxDeleteFraction: 1, retries: 0, retryDelaySeconds: 0, binary: '/usr/bin/rsync', cve2024Patched: true },
+      timeoutSeconds: 60, connectTimeoutSeconds: 5, maxDurationSeconds: 3600, maxDeleteFraction: 1, retries: 0, retryDelaySeconds: 0, binary: '/usr/bin/rsync', cve2024Patched: true, keepUnsafeLinks: true },
     probe: { timeoutMs: 2000, samples: 20, freshWithinSeconds: 0, maxClockSkewSeconds: 0 },
     hooks: { onSuccess: ['logger', '-t', 'mirrorsync', 'synced'], onFailure: ['/usr/local/bin/alert', '--to=ops'] },
   } },

@@ -70,7 +70,7 @@ describe('the shipped sources.json', () => {
   });
 
   test('every default is filled in', () => {
-    assert.deepEqual(config.rsync, { args: [], timeoutSeconds: 600, connectTimeoutSeconds: 30, maxDurationSeconds: 43200, maxDeleteFraction: 0.2, retries: 2, retryDelaySeconds: 10, binary: 'rsync', cve2024Patched: false });
+    assert.deepEqual(config.rsync, { args: [], timeoutSeconds: 600, connectTimeoutSeconds: 30, maxDurationSeconds: 43200, maxDeleteFraction: 0.2, retries: 2, retryDelaySeconds: 10, binary: 'rsync', cve2024Patched: false, keepUnsafeLinks: false });
     assert.deepEqual(config.probe, { timeoutMs: 5000, samples: 3, freshWithinSeconds: 21600, maxClockSkewSeconds: 300 });
     assert.deepEqual(config.hooks, {});
   });

@@ -5,7 +5,8 @@ import { checkRsyncArg } from '../../src/config/rsync-args.js';
 describe('extra rsync arguments', () => {
   test('ordinary options are allowed', () => {
     for (const arg of ['--checksum', '--hard-links', '-H', '--exclude=*.tmp', '--bwlimit=1000', '--ipv4', '-6', '-avz', '--delay-updates',
-      '--filter=- *.tmp', '--exclude-from=/etc/mirrorsync/excludes', '--no-motd', '--timeouts', '--log-file-format=%n']) {
+      '--filter=- *.tmp', '--exclude-from=/etc/mirrorsync/excludes', '--no-motd', '--timeouts', '--log-file-format=%n',
+      '-a', '--safe-links', '--copy-unsafe-links', '--copy-links', '--munge-links', '--chmod=Fg+w', '--numeric-ids']) {
       assert.equal(checkRsyncArg(arg), undefined, arg);
     }
   });
@@ -22,6 +23,11 @@ describe('extra rsync arguments', () => {
       ['--files-from=list', /which files/], ['--include-from=-', /stdin/], ['--exclude-from=-', /stdin/], ['--filter=merge -', /stdin/], ['--filter=. -', /stdin/],
       ['--list-only', /listing/], ['--dry-run', /--dry-run/], ['-n', /--dry-run/], ['--log-file=/tmp/l', /last-run\.log/],
       ['--read-batch=b', /batch/],
+      ['--owner', /owners and groups are never kept/], ['-o', /-o is --owner/], ['-avg', /-g is --group/], ['--chown=root:root', /owners/],
+      ['--usermap=*:0', /owners/], ['--groupmap=*:0', /owners/], ['--super', /super-user|only root/], ['--devices', /device nodes/],
+      ['--specials', /FIFOs/], ['-D', /-D is --devices/], ['--copy-devices', /device/], ['--write-devices', /device files/],
+      ['--acls', /security\.capability/], ['-X', /-X is --xattrs/], ['--keep-dirlinks', /symlinked folder/], ['-K', /symlinked folder/],
+      ['--no-safe-links', /keepUnsafeLinks/],
     ];
     for (const [arg, reason] of refused) {
       const problem = checkRsyncArg(arg);

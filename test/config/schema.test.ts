@@ -129,6 +129,8 @@ describe('schema and validator agree', () => {
         '--ignore-errors', '--max-delete=1', '--partial-dir=.p', '--temp-dir=/tmp', '-T', '-Tx', '--timeout=5', '--contimeout=5',
         '--password-file=/x', '--daemon', '--server', '--sender', '--config=/x', '--dparam=x', '-M', '--remote-option=--x',
         '--files-from=x', '--list-only', '--dry-run', '-n', '-vn', '--log-file=/tmp/x', '--read-batch=x', '--write-batch=x', '--only-write-batch=x',
+        '--owner', '-o', '-avo', '--group', '-g', '--no-owner', '--chown=a:b', '--usermap=*:nobody', '--groupmap=*:nogroup', '--super', '--devices', '--specials', '-D',
+        '--copy-devices', '--write-devices', '--acls', '-A', '--xattrs', '-X', '--keep-dirlinks', '-K', '--no-safe-links', '--safe-links', '--copy-unsafe-links', '--chmod=u+s', '--munge-links', '--fake-super',
         'checksum', '-', '--', '---x', '--Checksum', '-a b', '--exclude *.tmp', '', ' --checksum', '--exclude=a\nb', '--exclude=a\rb', '--exclude=a\u0000b', 5, null,
       ],
     },

@@ -145,7 +145,7 @@ describe('history.json', () => {
   test('a history that cannot be written is a local failure', async () => {
     const target = await newTarget();
     await writeFile(join(target, '.mirrorsync'), 'not a folder');
-    await assert.rejects(writeHistory(target, emptyHistory()), { code: 'sync.local' });
+    await assert.rejects(writeHistory(target, emptyHistory()), { code: 'state.unsafe' });
     assert.equal(await readFile(join(target, '.mirrorsync'), 'utf8'), 'not a folder');
   });
 });

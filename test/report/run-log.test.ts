@@ -71,7 +71,9 @@ describe('last-run.log', () => {
 
   test('a target where the log cannot be written is a local failure', async () => {
     const target = await newTarget();
+    await writeFile(join(target, 'file'), 'a file where a folder should be');
+    await assert.rejects(openRunLog(join(target, 'file', 'mirror')), { code: 'sync.local' });
     await writeFile(join(target, '.mirrorsync'), 'a file where the folder should be');
-    await assert.rejects(openRunLog(target), { code: 'sync.local' });
+    await assert.rejects(openRunLog(target), { code: 'state.unsafe' });
   });
 });

@@ -66,8 +66,15 @@ describe('status.json', () => {
 
   test('a status that cannot be written is a local failure', async () => {
     const target = await newTarget();
+    await writeFile(join(target, 'file'), 'a file where a folder should be');
+    await assert.rejects(writeStatus(join(target, 'file', 'mirror'), running), { code: 'sync.local', message: /cannot (write|create) / });
+  });
+
+  test('a file where the state folder belongs is refused as unsafe, and left alone', async () => {
+    const target = await newTarget();
     await writeFile(join(target, '.mirrorsync'), 'a file where the folder should be');
-    await assert.rejects(writeStatus(target, running), { code: 'sync.local', message: /cannot write .*status\.json/ });
+    await assert.rejects(writeStatus(target, running), { code: 'state.unsafe', message: /\.mirrorsync is a regular file, not a directory/ });
+    assert.equal(await readFile(join(target, '.mirrorsync'), 'utf8'), 'a file where the folder should be');
   });
 
   test('parseRunStatus accepts fields added by later versions', () => {

@@ -53,11 +53,30 @@ describe('probeLocal', () => {
     assert.equal(local.error, "local trace: no date found in the first line: 'hello'");
   });
 
-  test('a huge trace is read only as far as its head', async (t) => {
+  test('a trace over 64 KiB is unreadable, not read whole', async (t) => {
     const dir = await scratch(t);
     await writeFile(join(dir, 'trace'), `2016-04-27T15:39:01Z\n${'x'.repeat(1024 * 1024)}`);
     const local = await probeLocal(dir, 'trace');
-    assert.equal(local.freshness?.at.toISOString(), '2016-04-27T15:39:01.000Z');
+    assert.equal(local.freshness, null);
+    assert.match(local.error ?? '', /local trace unreadable: .*larger than 64 KiB/);
+    await writeFile(join(dir, 'trace'), `2016-04-27T15:39:01Z\n${'x'.repeat(64 * 1024 - 21)}`);
+    assert.equal((await probeLocal(dir, 'trace')).freshness?.at.toISOString(), '2016-04-27T15:39:01.000Z', 'exactly 64 KiB is read');
+  });
+
+  test('a trace that is a symlink, or under a symlinked folder, is never read through', async (t) => {
+    const dir = await scratch(t);
+    const outside = await scratch(t);
+    await writeFile(join(outside, 'secret'), '2016-04-27T15:39:01Z secret-in-a-file-outside\n');
+    await symlink(join(outside, 'secret'), join(dir, 'trace'));
+    const linked = await probeLocal(dir, 'trace');
+    assert.equal(linked.freshness, null);
+    assert.match(linked.error ?? '', /is a symbolic link/);
+    assert.ok(!JSON.stringify(linked).includes('secret-in-a-file-outside'));
+    await mkdir(join(dir, 'real'));
+    await symlink(outside, join(dir, 'zzz'));
+    const folder = await probeLocal(dir, 'zzz/secret');
+    assert.equal(folder.freshness, null);
+    assert.match(folder.error ?? '', /zzz is a symbolic link, not a directory/);
   });
 
   test('without a trace, the newest top-level mtime except .mirrorsync, in whole seconds', async (t) => {

@@ -18,7 +18,7 @@ function config(sources: SourceConfig[]): Config {
     target: '/srv/mirror/sage',
     trace: 'zzz/timestamp.html',
     sources,
-    rsync: { args: [], timeoutSeconds: 600, connectTimeoutSeconds: 30, maxDurationSeconds: 43200, maxDeleteFraction: 0.2, retries: 2, retryDelaySeconds: 10, binary: "rsync", cve2024Patched: false },
+    rsync: { args: [], timeoutSeconds: 600, connectTimeoutSeconds: 30, maxDurationSeconds: 43200, maxDeleteFraction: 0.2, retries: 2, retryDelaySeconds: 10, binary: "rsync", cve2024Patched: false, keepUnsafeLinks: false },
     probe: { timeoutMs: 5000, samples: 3, freshWithinSeconds: 6 * 3600, maxClockSkewSeconds: 300 },
     hooks: {},
   };

@@ -43,11 +43,15 @@ function assertThrowsCode(build: () => unknown, code: ErrorCode, message?: RegEx
 describe('buildRsyncArgs', () => {
   test('a bulk pass, in full', () => {
     assert.deepEqual(buildRsyncArgs(base), [
-      '--exclude=/.mirrorsync/',
+      '--filter=P /.mirrorsync',
+      '--exclude=/.mirrorsync',
       '--exclude=/zzz/timestamp.html',
       '--hard-links',
       '--exclude=*.iso',
       '--recursive', '--links', '--perms', '--times',
+      '--no-owner', '--no-group', '--no-devices', '--no-specials', '--no-super',
+      '--chmod=ug-s,a-t,o-w',
+      '--safe-links',
       '--delete-after',
       '--delay-updates',
       '--partial-dir=.~mirrorsync-partial~',
@@ -64,8 +68,19 @@ describe('buildRsyncArgs', () => {
 
   // flag -> present in [bulk, trace, verify]
   const presence: readonly [string, boolean, boolean, boolean][] = [
-    ['--recursive', true, true, true],
-    ['--links', true, true, true],
+    ['--recursive', true, false, true],
+    ['--no-recursive', false, true, false],
+    ['--links', true, false, true],
+    ['--copy-links', false, true, false],
+    ['--max-size=65536', false, true, false],
+    ['--safe-links', true, true, true],
+    ['--no-owner', true, true, true],
+    ['--no-group', true, true, true],
+    ['--no-devices', true, true, true],
+    ['--no-specials', true, true, true],
+    ['--no-super', true, true, true],
+    ['--chmod=ug-s,a-t,o-w', true, true, true],
+    [`--filter=P /${STATE_DIR}`, true, true, true],
     ['--perms', true, true, true],
     ['--times', true, true, true],
     ['--delete-after', true, false, true],
@@ -73,7 +88,8 @@ describe('buildRsyncArgs', () => {
     [`--partial-dir=${PARTIAL_DIR}`, true, true, true],
     ['--timeout=600', true, true, true],
     ['--contimeout=30', true, true, true],
-    [`--exclude=/${STATE_DIR}/`, true, true, true],
+    [`--exclude=/${STATE_DIR}`, true, true, true],
+    [`--exclude=/${STATE_DIR}/`, false, false, false],
     ['--exclude=/zzz/timestamp.html', true, false, true],
     ['--max-delete=40', true, false, true],
     ['--checksum', false, false, true],
@@ -111,7 +127,7 @@ describe('buildRsyncArgs', () => {
     for (const kind of ['bulk', 'trace', 'verify'] as const) {
       const args = buildRsyncArgs(plan({ kind }));
       assert.deepEqual(args.filter((arg) => arg.includes(PARTIAL_DIR) && arg !== `--partial-dir=${PARTIAL_DIR}`), []);
-      assert.ok(!args.some((arg) => arg.startsWith('--filter') || arg.includes('.~tmp~')));
+      assert.ok(!args.some((arg) => (arg.startsWith('--filter') && arg !== `--filter=P /${STATE_DIR}`) || arg.includes('.~tmp~')));
     }
   });
 
@@ -126,9 +142,22 @@ describe('buildRsyncArgs', () => {
 
   test('our filter rules come before the user\'s (first match wins), our options after them (last wins)', () => {
     const args = buildRsyncArgs(plan({ extraArgs: ['--include=*', '--bwlimit=100'] }));
-    assert.ok(args.indexOf('--exclude=/.mirrorsync/') < args.indexOf('--include=*'));
+    assert.ok(args.indexOf('--exclude=/.mirrorsync') < args.indexOf('--include=*'));
+    assert.ok(args.indexOf('--filter=P /.mirrorsync') < args.indexOf('--include=*'));
     assert.ok(args.indexOf('--exclude=/zzz/timestamp.html') < args.indexOf('--include=*'));
     assert.ok(args.indexOf('--bwlimit=100') < args.indexOf('--timeout=600'));
+  });
+
+  test('what a source may never decide comes after the user\'s options, so a user -a or --chmod cannot undo it', () => {
+    const args = buildRsyncArgs(plan({ extraArgs: ['-a', '--chmod=u+s,o+w'] }));
+    for (const flag of ['--no-owner', '--no-group', '--no-devices', '--no-specials', '--no-super', '--chmod=ug-s,a-t,o-w', '--safe-links']) {
+      assert.ok(args.indexOf(flag) > args.indexOf('--chmod=u+s,o+w'), flag);
+    }
+  });
+
+  test('keepUnsafeLinks drops --safe-links and nothing else', () => {
+    const kept = buildRsyncArgs(plan({ keepUnsafeLinks: true }));
+    assert.deepEqual(kept, buildRsyncArgs(plan()).filter((arg) => arg !== '--safe-links'));
   });
 
   test('dryRun, progress and usesPassword add their flags', () => {
@@ -149,7 +178,7 @@ describe('buildRsyncArgs', () => {
   test('without a trace the bulk pass excludes nothing else', () => {
     const { trace: _trace, ...withoutTrace } = base;
     const args = buildRsyncArgs({ ...withoutTrace, extraArgs: [] });
-    assert.deepEqual(args.filter((arg) => arg.startsWith('--exclude')), ['--exclude=/.mirrorsync/']);
+    assert.deepEqual(args.filter((arg) => arg.startsWith('--exclude')), ['--exclude=/.mirrorsync']);
   });
 
   test('the trace pass names the trace file itself and its folder in the target', () => {

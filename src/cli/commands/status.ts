@@ -1,5 +1,6 @@
 import { loadCommandConfig } from '../command-config.js';
 import { describeError, MirrorsyncError } from '../../errors.js';
+import { checkStateDir } from '../../report/state-dir.js';
 import { inspectStatus, statusPath } from '../../report/status-file.js';
 import { judgeStatus, unknownVerdict, verdictLine, type Thresholds } from '../../report/verdict.js';
 import { isProcessAlive } from '../../util/process-alive.js';
@@ -58,6 +59,13 @@ async function findStatus(options: StatusOptions, context: CliContext): Promise<
     target = await resolveTarget(options, context);
   } catch (error) {
     return { problem: error instanceof MirrorsyncError ? { code: error.code, message: error.message.replace(/\n/g, '; ') } : { code: 'internal', message: describeError(error) } };
+  }
+  try {
+    // A state folder that is a link or of the wrong type is not read through: UNKNOWN, saying why.
+    await checkStateDir(target);
+  } catch (error) {
+    if (error instanceof MirrorsyncError) return { problem: { code: error.code, message: error.message } };
+    throw error;
   }
   const read = await inspectStatus(target);
   if (read.kind === 'ok') return { status: read.status, target };
