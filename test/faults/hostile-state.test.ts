@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { buildNetwork, makeTree, TRACE_PATH, treeDigest, useLab } from '../lab/index.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { assertEndedWithin, assertHostUntouched, assertNoSecret, makeSentinel, parseJson, type Sentinel } from './hostile-support.js';
+import { GUARD_MS, SLOW_HOST_PROBE, assertEndedWithin, assertHostUntouched, assertNoSecret, makeSentinel, parseJson, type Sentinel } from './hostile-support.js';
 import { lockFileOf, lockIsFree, mirrorDigest, V1, type Status } from './support.js';
 
-// The hang guard: a run here takes a second or two; one that hangs on a FIFO would never end.
-const GUARD_MS = 45_000;
 
 interface Failure {
   readonly result: string;
@@ -24,7 +22,7 @@ async function hostileSetup(t: TestContext, decorate: (tree: string, sentinel: S
   const tree = lab.path('trees', 'master');
   await makeTree(tree, { files: 12, seed: 'v1', trace: { path: TRACE_PATH, at: V1 } });
   await decorate(tree, sentinel);
-  const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, tree: { dir: tree } }] });
+  const net = await buildNetwork(lab, { probe: SLOW_HOST_PROBE, sources: [{ name: 'master', master: true, tree: { dir: tree } }] });
   return { lab, sentinel, tree, net };
 }
 

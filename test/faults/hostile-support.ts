@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { treeDigest, type Lab } from '../lab/index.js';
 import type { CliResult } from '../support/cli.js';
 
+/** The hang guard: a run here takes seconds; one that hung on a FIFO would never end. */
+export const GUARD_MS = 45_000;
+// Every source here answers: a wide probe deadline keeps a loaded machine from reading one as unreachable.
+export const SLOW_HOST_PROBE = { timeoutMs: 20_000 };
+
 /** A folder of the host outside the target, and what it held before the attack. */
 export interface Sentinel {
   readonly dir: string;

@@ -5,10 +5,9 @@ import { dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { buildNetwork, makeTree, startTraceHttpServer, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { assertEndedWithin, assertHostUntouched, assertNoSecret, makeSentinel, parseJson, type Sentinel } from './hostile-support.js';
+import { GUARD_MS, SLOW_HOST_PROBE, assertEndedWithin, assertHostUntouched, assertNoSecret, makeSentinel, parseJson, type Sentinel } from './hostile-support.js';
 import { lockFileOf, lockIsFree, mirrorDigest, patchConfig, V1, type Status } from './support.js';
 
-const GUARD_MS = 45_000;
 const asRoot = process.getuid?.() === 0;
 
 interface RankRow {
@@ -35,7 +34,7 @@ async function hostileTraceNetwork(t: TestContext, plant: (path: string, tree: s
   const web = lab.path('trees', 'hostile-web');
   await makeTree(web, { files: 0, trace: { path: TRACE_PATH, at: V1 } });
   const server = await startTraceHttpServer(lab, { root: web });
-  const net = await buildNetwork(lab, {
+  const net = await buildNetwork(lab, { probe: SLOW_HOST_PROBE,
     rsync: { maxDeleteFraction: 1 },
     sources: [
       { name: 'master', master: true, tree: { dir: master } },
@@ -135,7 +134,7 @@ describe('the trace as a weapon: only a regular file of at most 64 KiB is taken'
     const sentinel = await makeSentinel(lab);
     const master = lab.path('trees', 'master');
     await makeTree(master, { files: 10, seed: 'v1', trace: { path: TRACE_PATH, at: V1 } });
-    const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, tree: { dir: master } }] });
+    const net = await buildNetwork(lab, { probe: SLOW_HOST_PROBE, sources: [{ name: 'master', master: true, tree: { dir: master } }] });
     const results: CliResult[] = [];
     const plants: [string, (path: string) => Promise<void>][] = [
       ['a symlink to a secret', (path) => symlink(sentinel.secretFile, path)],

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { buildNetwork, makeTree, TRACE_PATH, treeDigest, useLab } from '../lab/index.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { assertEndedWithin, assertHostUntouched, assertNoSecret, makeSentinel, modesUnder, parseJson, type Sentinel } from './hostile-support.js';
+import { GUARD_MS, SLOW_HOST_PROBE, assertEndedWithin, assertHostUntouched, assertNoSecret, makeSentinel, modesUnder, parseJson, type Sentinel } from './hostile-support.js';
 import { V1, type Status } from './support.js';
 
-const GUARD_MS = 45_000;
 const asRoot = process.getuid?.() === 0;
 
 async function setup(t: TestContext, decorate: (tree: string, sentinel: Sentinel) => Promise<void>, rsync: Record<string, unknown> = {}) {
@@ -17,7 +16,7 @@ async function setup(t: TestContext, decorate: (tree: string, sentinel: Sentinel
   const tree = lab.path('trees', 'master');
   await makeTree(tree, { files: 6, seed: 'v1', trace: { path: TRACE_PATH, at: V1 } });
   await decorate(tree, sentinel);
-  const net = await buildNetwork(lab, { rsync, sources: [{ name: 'master', master: true, tree: { dir: tree } }] });
+  const net = await buildNetwork(lab, { probe: SLOW_HOST_PROBE, rsync, sources: [{ name: 'master', master: true, tree: { dir: tree } }] });
   return { sentinel, tree, net };
 }
 
