@@ -11,7 +11,7 @@ const execFileAsync = promisify(execFile);
 const TRACE = 'zzz/timestamp.html';
 
 describe('schedule --network', () => {
-  test('prints an hourly cron line that checks, then reports; the printed command runs as printed', async (t) => {
+  test('prints an hourly cron line that checks, then reports; the printed command runs as printed, and network check prints a table', async (t) => {
     const lab = await useLab(t);
     const tree = lab.path('tree');
     await writeTrace(tree, TRACE, new Date(Date.now() - 3_600_000));
@@ -31,6 +31,14 @@ describe('schedule --network', () => {
     await access(`${out}/index.html`);
     await access(`${out}/status.json`);
     await access(lab.path('sage-network.sqlite'));
+    const human = await runCli(['network', 'check', '--config', config], { cwd: lab.root });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^SOURCE +PROTOCOL +CHECK +FRESHNESS/);
+    assert.match(human.stdout, /^master +rsync +ok +\d{4}-/m);
+    assert.match(human.stdout, / recorded in .*sage-network\.sqlite\n$/);
+    const broken = await runCli(['network', 'check', '--config', lab.path('missing.json'), '--json'], { cwd: lab.root });
+    assert.equal(broken.code, 78);
+    assert.equal((JSON.parse(broken.stdout) as { result: string }).result, 'failed');
   });
 
   test('systemd units run the check then the report, and --every changes the period', async (t) => {
