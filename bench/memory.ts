@@ -45,6 +45,9 @@ async function measureSize(files: number, reps: number, options: BenchOptions): 
     const daemon = await startDaemon(lab, { name: 'master', tree: tree.dir });
     const target = lab.path('mirror');
     const config = await writeConfig(lab.path('sources.json'), { target, sources: [{ name: 'master', url: daemon.url, master: true }] });
+    // Planned while the target is empty: once synced, the plan is a no-op with no command in it.
+    const baseline = files >= 1_000_000 ? { dir: lab.path('bare'), log: lab.path('bare-rsync.log'), args: [] as string[] } : undefined;
+    if (baseline !== undefined) baseline.args = await bareBulkArgs(config, target, baseline.dir, baseline.log);
     const syncPeaks: number[] = [];
     const syncMs: number[] = [];
     const cpuMs: number[] = [];
@@ -61,17 +64,14 @@ async function measureSize(files: number, reps: number, options: BenchOptions): 
     const logLines = logText.split('\n').length - 1;
     const noop = expectSuccess('mirrorsync sync (no-op)', await timeCli(['sync', '--config', config], { sample: 5 }));
     let bare: SizeResult['bare'];
-    if (files >= 1_000_000) {
-      const bareDir = lab.path('bare');
-      const bareLog = lab.path('bare-rsync.log');
-      const args = await bareBulkArgs(config, target, bareDir, bareLog);
+    if (baseline !== undefined) {
       await removeTree(target);
       await flushDisks();
-      const timed = expectSuccess('bare rsync', await timeProcess('rsync', args));
+      const timed = expectSuccess('bare rsync', await timeProcess('rsync', baseline.args));
       options.log(`memory ${files}: bare rsync with the same flags in ${(timed.ms / 1000).toFixed(1)} s`);
-      bare = { ms: timed.ms, args };
-      await removeTree(bareDir);
-      await rm(bareLog, { force: true });
+      bare = { ms: timed.ms, args: baseline.args };
+      await removeTree(baseline.dir);
+      await rm(baseline.log, { force: true });
     }
     await removeTree(target);
     return { tree, syncPeaks, syncMs, noopPeak: noop.peakRssKiB ?? Number.NaN, logLines, cpuMs, ...(bare === undefined ? {} : { bare }) };

@@ -150,7 +150,7 @@ function render(results: readonly CaseResult[]): string {
       `${((ms - bare) / 1000).toFixed(3)} s`,
       ratio(fastest),
       `${(median(result.nodeCpuMs) / 1000).toFixed(2)} s`,
-      `${cpuUsPerFile.toFixed(1)} µs`,
+      result.spec.fixedCost === true ? '–' : `${cpuUsPerFile.toFixed(1)} µs`,
       result.peakRssKiB.length === 0 ? '–' : `${(Math.max(...result.peakRssKiB) / 1024).toFixed(1)} MiB`,
     ]),
   );
