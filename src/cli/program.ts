@@ -144,10 +144,13 @@ export async function runCli(argv: readonly string[], outerContext: CliContext):
       .addOption(configDirOption())
       .option('--network', 'schedule `network check` then `network report --out DIR` instead (hourly unless --every)')
       .option('--out <dir>', 'with --network: where the report is written')
-      .option('--db <file>', 'with --network: the history database'),
+      .option('--db <file>', 'with --network: the history database')
+      .option('--user <name>', "run as this dedicated unprivileged user (cron.d user field, systemd User=, Kubernetes runAsUser)"),
   ).action(
     run('schedule', async (options: ScheduleOptions & { all?: boolean }) =>
-      options.all === true
+      options.all === true && options.user !== undefined
+        ? Promise.reject(new MirrorsyncError('usage.invalid', '--user applies to one mirror\'s schedule, not to --all yet: set User= in the printed unit or the user field of the cron line'))
+        : options.all === true
         ? (await import('./commands/schedule-all.js')).scheduleAllCommand(options as never, context)
         : (await import('./commands/schedule.js')).scheduleCommand({ ...options, everyGiven: schedule.getOptionValueSource('every') === 'cli' }, context),
     ),

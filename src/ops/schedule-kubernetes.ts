@@ -18,6 +18,23 @@ export function kubernetesName(name: string): string {
   return `mirrorsync-${label === '' ? 'mirror' : label}`;
 }
 
+// The pod runs as the dedicated user's ids; the volume is made group-writable for them (fsGroup).
+function securityContext(input: KubernetesSchedule): string[] {
+  const user = input.user;
+  if (user?.uid === undefined) {
+    return ['          # Runs as the image\'s user (often root): `schedule --user NAME` sets runAsUser to that user\'s ids.'];
+  }
+  const gid = user.gid ?? user.uid;
+  return [
+    `          # The ids of ${user.name} on the host that printed this: the owner of the tree.`,
+    '          securityContext:',
+    `            runAsUser: ${user.uid}`,
+    `            runAsGroup: ${gid}`,
+    `            fsGroup: ${gid}`,
+    '            runAsNonRoot: true',
+  ];
+}
+
 /** A batch/v1 CronJob running `mirrorsync sync` on the schedule cron would use, the tree on a volume. */
 export function renderKubernetes(input: KubernetesSchedule): string {
   const cadence = planCadence(input.everySeconds, input.name, 'kubernetes');
@@ -63,6 +80,7 @@ export function renderKubernetes(input: KubernetesSchedule): string {
     ...labels('          '),
     '        spec:',
     '          restartPolicy: Never',
+    ...securityContext(input),
     '          # SIGTERM lets mirrorsync stop rsync, release the lock and record "interrupted".',
     '          terminationGracePeriodSeconds: 60',
     '          containers:',

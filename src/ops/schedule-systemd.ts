@@ -1,6 +1,6 @@
 import { cadenceSeconds, describeCadence, onCalendar, planCadence, type Cadence } from './cadence.js';
 import { shellWord, systemdArgument, systemdPathWord, systemdProgram } from './quote.js';
-import { CONFIG_DIR, runDeadlineSeconds, syncArgv, type MirrorSchedule } from './schedule.js';
+import { CONFIG_DIR, runDeadlineSeconds, syncArgv, type MirrorSchedule, type ScheduleUser } from './schedule.js';
 
 /** What the instance units (mirrorsync@.service/.timer) need: no single mirror, one config each. */
 export interface TemplateSchedule {
@@ -10,6 +10,7 @@ export interface TemplateSchedule {
   /** The folder every instance may write (the mirrors' common parent). */
   readonly writableRoot: string;
   readonly maxDurationSeconds: number;
+  readonly user?: ScheduleUser;
 }
 
 export const UNIT_DIR = '/etc/systemd/system';
@@ -35,6 +36,7 @@ export function renderSystemd(input: MirrorSchedule): string {
       metricsFile: `${METRICS_DIR}/${unit}.prom`,
       maxDurationSeconds: input.maxDurationSeconds,
       writableNote: [],
+      ...(input.user === undefined ? {} : { user: input.user.name }),
     }),
     `# --- ${UNIT_DIR}/${unit}.timer ---`,
     ...timer(cadence, `mirrorsync: sync the ${input.name} mirror`, 'The minute comes from the mirror\'s name; with the random delay, mirrors sharing a master do not all knock at once.'),
@@ -58,6 +60,7 @@ export function renderSystemdTemplate(input: TemplateSchedule): string {
       writable: systemdPathWord(input.writableRoot),
       metricsFile: `${METRICS_DIR}/mirrorsync-%i.prom`,
       maxDurationSeconds: input.maxDurationSeconds,
+      ...(input.user === undefined ? {} : { user: input.user.name }),
       writableNote: [
         '# systemd cannot read each instance\'s target out of its JSON config, so every instance may',
         `# write anywhere under ${input.writableRoot}: keep the targets there, or give one instance its own`,
@@ -79,6 +82,8 @@ export interface ServiceParts {
   readonly writableNote: readonly string[];
   /** Replaces the per-run backstop (a host run holds many mirrors' runs). */
   readonly timeoutStartSec?: string;
+  /** The dedicated user the service runs as (--user); otherwise a commented-out User= line. */
+  readonly user?: string;
 }
 
 export function service(parts: ServiceParts): string[] {
@@ -90,8 +95,9 @@ export function service(parts: ServiceParts): string[] {
     '',
     '[Service]',
     'Type=oneshot',
-    '# Runs as root unless User=/Group= name the owner of the target (recommended).',
-    '#User=mirror',
+    ...(parts.user === undefined
+      ? ['# Runs as root unless User=/Group= name the owner of the target (recommended).', '#User=mirror']
+      : ['# The owner of the target; its primary group too, unless Group= says otherwise.', `User=${parts.user}`]),
     `ExecStart=${parts.execStart}`,
     ...(parts.metricsFile === undefined
       ? []

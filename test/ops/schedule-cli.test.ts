@@ -123,3 +123,32 @@ describe('mirrorsync schedule', () => {
     assert.match(out.stderr, /no target/);
   });
 });
+
+describe('schedule --user', () => {
+  test('names the user in each format; refuses root, a malformed name, an unknown user for Kubernetes, and --all/--network', async (t) => {
+    const lab = await useLab(t);
+    const config = await writeConfig(lab);
+    const cron = await cli(lab, ['schedule', '--config', config, '--format', 'cron', '--user', 'mirror-sync']);
+    assert.equal(cron.code, 0, cron.stderr);
+    assert.match(splitCronLine(cronLine(cron.stdout)).command, /^mirror-sync \//);
+    const systemd = await cli(lab, ['schedule', '--config', config, '--format', 'systemd', '--user', 'mirror-sync']);
+    assert.equal(systemd.code, 0, systemd.stderr);
+    assert.match(systemd.stdout, /^User=mirror-sync$/m);
+    // A user this host has: its ids from /etc/passwd.
+    const kubernetes = await cli(lab, ['schedule', '--config', config, '--format', 'kubernetes', '--user', 'nobody']);
+    assert.equal(kubernetes.code, 0, kubernetes.stderr);
+    assert.equal(pick(parseYamlSubset(kubernetes.stdout), 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'securityContext', 'runAsNonRoot'), true);
+    for (const args of [
+      ['--format', 'cron', '--user', 'root'],
+      ['--format', 'cron', '--user', 'a b'],
+      ['--format', 'systemd', '--user', 'x;id'],
+      ['--format', 'kubernetes', '--user', 'no-such-user-here'],
+      ['--format', 'cron', '--all', '--user', 'mirror'],
+    ]) {
+      const refused = await cli(lab, ['schedule', '--config', config, ...args]);
+      assert.equal(refused.code, 64, `${args.join(' ')}: ${refused.stderr}`);
+      assert.match(refused.stderr, /--user/);
+      assert.equal(refused.stdout, '');
+    }
+  });
+});

@@ -191,3 +191,34 @@ describe('kubernetes', () => {
     }
   });
 });
+
+describe('--user: the schedule runs as a dedicated unprivileged user', () => {
+  const user = { name: 'mirror', uid: 998, gid: 997 };
+
+  test('cron: an /etc/cron.d line whose sixth field is the user, with how to give it the target', () => {
+    const text = renderCron(schedule('/srv', { user, name: 'sage.mirror-1' }));
+    const line = text.trimEnd().split('\n').at(-1) ?? '';
+    const { fields, command } = splitCronLine(line);
+    assert.equal(fields.join(' '), cronExpression(planCadence(600, 'sage.mirror-1', 'cron')));
+    assert.match(command, /^mirror '?\/srv\/node'? /, 'the user field comes right after the five time fields');
+    assert.match(text, /save the last line as \/etc\/cron\.d\/mirrorsync-sage-mirror-1;/, 'cron ignores cron.d files with a dot in their name');
+    assert.match(text, /install -d -o mirror -g mirror \/srv\/mirror \/var\/log\/mirrorsync/);
+    assert.doesNotMatch(renderCron(schedule('/srv')), /^\d.* mirror '/m, 'no user field without --user');
+  });
+
+  test('systemd: User= in the service, per mirror and in the instance units; commented out without --user', () => {
+    const service = (text: string) => parseUnit([...splitUnitFiles(text).values()][0] ?? '');
+    assert.equal(unitValue(service(renderSystemd(schedule('/srv', { user }))), 'Service', 'User'), 'mirror');
+    assert.equal(unitValue(service(renderSystemdTemplate({ everySeconds: 600, node: '/usr/bin/node', cli: '/opt/m.js', writableRoot: '/srv/mirror', maxDurationSeconds: MAX_DURATION, user })), 'Service', 'User'), 'mirror');
+    assert.match(renderSystemd(schedule('/srv')), /^#User=mirror$/m);
+    assert.doesNotMatch(renderSystemd(schedule('/srv')), /^User=/m);
+  });
+
+  test('kubernetes: the pod\'s securityContext runs as the user\'s ids, never as root', () => {
+    const doc = parseYamlSubset(renderKubernetes({ ...schedule('/srv', { user }), version: '1.0.0' }));
+    const context = pick(doc, 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'securityContext') as unknown;
+    assert.deepEqual(context, { runAsUser: 998, runAsGroup: 997, fsGroup: 997, runAsNonRoot: true });
+    const plain = parseYamlSubset(renderKubernetes({ ...schedule('/srv'), version: '1.0.0' }));
+    assert.throws(() => pick(plain, 'spec', 'jobTemplate', 'spec', 'template', 'spec', 'securityContext'), /no spec\.jobTemplate/);
+  });
+});

@@ -5,7 +5,8 @@ import type { Config } from '../../config/types.js';
 import { MirrorsyncError } from '../../errors.js';
 import { renderKubernetes } from '../../ops/schedule-kubernetes.js';
 import { renderSystemd, renderSystemdTemplate } from '../../ops/schedule-systemd.js';
-import { renderCron, type MirrorSchedule, type ScheduleFormat } from '../../ops/schedule.js';
+import { readFile } from 'node:fs/promises';
+import { renderCron, USER_NAME, type MirrorSchedule, type ScheduleFormat, type ScheduleUser } from '../../ops/schedule.js';
 import { renderNetworkCron, renderNetworkSystemd } from '../../ops/schedule-network.js';
 import { historyDbPath } from '../../network/db-path.js';
 import type { CliContext } from '../context.js';
@@ -23,6 +24,8 @@ export interface ScheduleOptions {
   readonly network?: boolean;
   readonly out?: string;
   readonly db?: string;
+  /** --user: the dedicated user the runs are for. */
+  readonly user?: string;
 }
 
 /** Where the template's instances may write when no config names a target. */
@@ -36,7 +39,11 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
   const node = process.execPath;
   // The script this run was started with (bin/mirrorsync.js once installed), made absolute.
   const cli = resolve(context.cwd, context.entryScript);
+  if ((options.network === true || options.out !== undefined) && options.user !== undefined) {
+    throw new MirrorsyncError('usage.invalid', '--user applies to a mirror\'s sync schedule, not to --network yet');
+  }
   if (options.network === true || options.out !== undefined) return scheduleNetwork(options, context, node, cli);
+  const user = options.user === undefined ? undefined : await scheduleUser(options.user, options.format);
   if (options.template === true) {
     const config = await loadOptionalConfig(options, context);
     context.stdout.write(
@@ -46,6 +53,7 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
         cli,
         writableRoot: mirrorsRoot(config?.target),
         maxDurationSeconds: config?.rsync.maxDurationSeconds ?? RSYNC_DEFAULTS.maxDurationSeconds,
+        ...(user === undefined ? {} : { user }),
       }),
     );
     return 0;
@@ -62,6 +70,7 @@ export async function scheduleCommand(options: ScheduleOptions, context: CliCont
     configFile: config.file,
     target: config.target,
     maxDurationSeconds: config.rsync.maxDurationSeconds,
+    ...(user === undefined ? {} : { user }),
   };
   const text =
     options.format === 'cron' ? renderCron(input)
@@ -111,3 +120,21 @@ function mirrorsRoot(target: string | undefined): string {
  * useful PATH): the package's bin/mirrorsync.js when it loads this very build, else this
  * build's own entry point (a build in another outDir).
  */
+
+/**
+ * The --user: a name cron and systemd take as is, and its ids from this host's /etc/passwd, which
+ * a Kubernetes securityContext needs (numbers only). Root is refused: it is what runs by default.
+ */
+async function scheduleUser(name: string, format: ScheduleFormat): Promise<ScheduleUser> {
+  if (!USER_NAME.test(name)) throw new MirrorsyncError('usage.invalid', `--user ${JSON.stringify(name)} is not a user name (lower-case letters, digits, _ and -, at most 32)`);
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  const entry = passwd.split('\n').map((line) => line.split(':')).find((fields) => fields[0] === name);
+  const uid = Number(entry?.[2]);
+  const gid = Number(entry?.[3]);
+  if (entry !== undefined && uid === 0) throw new MirrorsyncError('usage.invalid', `--user ${name} is root: create a dedicated unprivileged user (see the README's Security model)`);
+  if (entry === undefined || !Number.isSafeInteger(uid) || !Number.isSafeInteger(gid)) {
+    if (format === 'kubernetes') throw new MirrorsyncError('usage.invalid', `--user ${name} is not in /etc/passwd here: runAsUser needs its ids; create the user first (see the README's Security model)`);
+    return { name };
+  }
+  return { name, uid, gid };
+}
