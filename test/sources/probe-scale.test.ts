@@ -42,6 +42,13 @@ describe('probing hundreds of sources', () => {
     assert.match(rows.get('dead-0')?.reason ?? '', /^unreachable: no answer within 3000 ms/);
     assert.match(rows.get('dead-1')?.reason ?? '', /^unreachable: connection refused/);
     assert.equal([...rows.values()].filter((row) => row.usable).length, 3);
+    // Latency sanity: measured for the live ones, none for a closed port; no listener-leak warning for 300 sources.
+    for (const name of ['master', 'live-1', 'live-2']) {
+      const latency = rows.get(name)?.latencyMs;
+      assert.ok(latency !== null && latency !== undefined && latency >= 0 && latency < TIMEOUT_MS, `${name}: latency ${latency}`);
+    }
+    assert.equal(rows.get('dead-1')?.latencyMs, null);
+    assert.doesNotMatch(result.stderr, /Warning/);
     // A hang guard only (the ≤ 2× timeout figure is bench/rank.ts's): ten times the timeout.
     assert.ok(elapsed < 10 * TIMEOUT_MS, `ranking hung for ${Math.round(elapsed)} ms`);
     t.diagnostic(`ranked ${sources.length} sources in ${Math.round(elapsed)} ms; master latency ${rows.get('master')?.latencyMs} ms`);
