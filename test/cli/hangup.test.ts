@@ -23,6 +23,8 @@ describe('a terminal hangup never ends a run', () => {
     const lab = await useLab(t);
     const net = await buildNetwork(lab, {
       sources: [{ name: 'master', master: true, bwlimitKBps: 60, tree: { files: 40, bytesPerFile: 4096, trace: { path: TRACE_PATH, at: new Date(Date.now() - HOUR_MS) } } }],
+      // The sender is frozen across the hangup: rsync's idle timeout must not end the pass meanwhile.
+      rsync: { timeoutSeconds: 300 },
     });
     // script(1) gives the CLI a pseudo-terminal as its stdout, stderr and controlling terminal, as
     // an ssh session does; killing script closes the terminal's master side: a hangup.
@@ -37,8 +39,12 @@ describe('a terminal hangup never ends a run', () => {
         pid = (await statusOf(net.target))?.pid;
         return pid !== undefined && /\r\x1b\[Kmaster: +\d+%/.test(screen);
       }, 60_000);
+      // Frozen, the sender cannot finish the pass before the hangup, however loaded the machine.
+      net.daemon('master').freeze();
       assert.equal(rsyncProcesses(net.target).size > 0, true, 'no rsync running at the hangup');
       session.kill('SIGKILL');
+      await waitFor('script to end (the terminal hung up)', () => session.exitCode !== null || session.signalCode !== null, 30_000);
+      net.daemon('master').thaw();
       await waitFor('the run to end', async () => (await statusOf(net.target))?.result !== 'running' || !isProcessAlive(pid ?? 0), 120_000, 100);
       await waitFor('the CLI to exit', () => !isProcessAlive(pid ?? 0), 30_000);
       const status = await statusOf(net.target);

@@ -24,6 +24,8 @@ describe("the README's logrotate snippet", () => {
     const lab = await useLab(t);
     const net = await buildNetwork(lab, {
       sources: [{ name: 'master', master: true, bwlimitKBps: 60, tree: { files: 40, bytesPerFile: 4096, trace: { path: TRACE_PATH, at: new Date(Date.now() - HOUR_MS) } } }],
+      // The sender is frozen across the rotation: rsync's idle timeout must not end the pass meanwhile.
+      rsync: { timeoutSeconds: 300 },
     });
     const logDir = lab.path('log');
     await mkdir(logDir, { mode: 0o755 });
@@ -45,12 +47,15 @@ describe("the README's logrotate snippet", () => {
         return /bulk pass from master: starting/.test(await readFile(logFile, 'utf8').catch(() => ''));
       }, 60_000);
 
+      // Frozen, the sender cannot finish the run before the rotation, however loaded the machine.
+      net.daemon('master').freeze();
       const config = join(lab.root, 'logrotate.conf');
       await writeFile(config, (await readmeSnippet()).replaceAll('/var/log/mirrorsync', logDir), { mode: 0o644 });
       await chmod(config, 0o644);
       const rotated = spawnSync(logrotate, ['-f', '-s', join(lab.root, 'logrotate.state'), config], { encoding: 'utf8' });
       assert.equal(rotated.status, 0, `logrotate failed: ${rotated.stderr}`);
       assert.equal(exited, false, 'the sync was over before the rotation: nothing shows the reopen');
+      net.daemon('master').thaw();
 
       assert.equal(await ended, 0);
       const before = await readFile(`${logFile}.1`, 'utf8');
