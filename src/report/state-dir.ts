@@ -25,6 +25,8 @@ export const STATE_ENTRIES: ReadonlyMap<string, 'file' | 'directory'> = new Map(
   ['last-run.log', 'file'],
   ['history.json', 'file'],
   ['incoming', 'directory'],
+  // Sync requests (schedule/triggers.ts), one file each.
+  ['triggers', 'directory'],
 ]);
 
 // Temp files of atomic writes (atomic-write.ts tempPathFor): `.<name>.<pid>.<hex>.tmp`.

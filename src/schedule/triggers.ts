@@ -13,11 +13,11 @@
  * folders: a symlink planted there is refused, never followed.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, MirrorsyncError } from '../errors.js';
-import { STATE_DIR } from '../report/status-file.js';
+import { checkStateDir, STATE_DIR } from '../report/state-dir.js';
+import { CREATE_NEW, errnoOf } from '../util/no-follow.js';
 
 const TRIGGER_NAME = /^\d{13}-\d+-[0-9a-f]{12}$/;
 
@@ -31,12 +31,14 @@ export function triggersDir(target: string): string {
  */
 export async function recordTrigger(target: string, now: Date): Promise<boolean> {
   if ((await kindOf(target)) === 'missing') return false;
+  // The checks every run makes (state-dir.ts): a state entry of the wrong type is refused, never used.
+  await checkStateDir(target);
   const dir = await ensureRealDir(join(target, STATE_DIR));
   const triggers = await ensureRealDir(join(dir, 'triggers'));
   const name = `${String(now.getTime()).padStart(13, '0')}-${process.pid}-${randomBytes(6).toString('hex')}`;
   const path = join(triggers, name);
   try {
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    const handle = await open(path, CREATE_NEW, 0o644);
     try {
       await handle.writeFile(`${now.toISOString()}\n`);
     } finally {
@@ -58,7 +60,7 @@ export async function pendingTriggers(target: string): Promise<string[]> {
   try {
     names = await readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errnoOf(error) === 'ENOENT') return [];
     throw new MirrorsyncError('sync.local', `cannot read ${dir}: ${describeError(error)}`, { cause: error });
   }
   return names.filter((name) => TRIGGER_NAME.test(name)).sort();
@@ -114,5 +116,5 @@ async function ensureRealDir(path: string): Promise<string> {
 }
 
 function unsafe(path: string): MirrorsyncError {
-  return new MirrorsyncError('sync.local', `${path} is not a folder (a symlink or another kind of file): refusing to use it`, { details: { path } });
+  return new MirrorsyncError('state.unsafe', `${path} is not a folder (a symlink or another kind of file): refusing to use it`, { details: { path } });
 }
