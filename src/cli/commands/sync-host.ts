@@ -1,3 +1,4 @@
+import type { Config } from '../../config/types.js';
 import { MirrorsyncError } from '../../errors.js';
 import { loadHost, resolveConfigDir } from '../../host/load.js';
 import { syncHostMirror } from '../../host/run-mirror.js';
@@ -14,7 +15,8 @@ export interface HostMirrorSync {
   readonly mirror: HostMirror;
   /** What the request adds for a host's mirror: its pending triggers, the host files. */
   readonly extras: Pick<SyncRequest, 'onLocked' | 'onStarted' | 'clock'>;
-  sync(request: Omit<SyncRequest, 'config' | 'target' | 'gate' | 'filters'>): Promise<SyncReport>;
+  /** `config`: the mirror's, with this run's flags applied (--max-delete-fraction). */
+  sync(request: Omit<SyncRequest, 'config' | 'target' | 'gate' | 'filters'>, config: Config): Promise<SyncReport>;
   after(result: FinalResult | 'syncing'): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export async function prepareHostMirror(name: string, configDir: string | undefi
   return {
     mirror,
     extras: runExtras(run, mirror, logger),
-    sync: (request) => syncHostMirror({ host, mirror, request }),
+    sync: (request, config) => syncHostMirror({ host, mirror: { ...mirror, config }, request }),
     after: (result) => afterRun(run, mirror.config.name, result),
   };
 }

@@ -73,7 +73,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
       // A host's mirror serves its pending triggers and updates the host files, as in sync --all.
       ...hostMirror?.extras,
     };
-    report = hostMirror === undefined ? await runSync({ ...request, config, target }) : await hostMirror.sync(request);
+    report = hostMirror === undefined ? await runSync({ ...request, config, target }) : await hostMirror.sync(request, config);
     progress?.clear();
     summarize(report.status, logger);
     return 0;
