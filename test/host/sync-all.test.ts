@@ -215,6 +215,10 @@ describe('partial mirrors: filters', () => {
     assert.equal((JSON.parse(guarded.stdout) as { error: { code: string } }).error.code, 'sync.maxDelete');
     const left = [...(await treeDigest(host.target('guarded'))).keys()].filter((path) => path.startsWith('arm64/'));
     assert.ok(left.length > 0, 'the guard let every excluded file go');
+    // The operator accepts the cut for one run.
+    const accepted = await runCli(['sync', 'guarded', '--config-dir', host.dir, '--max-delete-fraction', '0.5']);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.deepEqual(await treeDigest(host.target('guarded'), { exclude: ['.mirrorsync'] }), await withoutArm(host.tree('guarded')));
   });
 });
 
