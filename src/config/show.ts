@@ -1,6 +1,9 @@
 /** How a value found in the file is quoted in a message: control characters escaped, long text cut. */
 export function quote(text: string): string {
-  const visible = text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  // C0, DEL and C1 controls (terminal escapes), and bidi controls that reorder what a terminal shows.
+  const visible = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `'${visible.length > 200 ? `${visible.slice(0, 200)}…` : visible}'`;
 }
 

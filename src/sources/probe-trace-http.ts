@@ -39,8 +39,10 @@ export async function fetchTraceOverHttp(baseUrl: string, tracePath: string, opt
         const target = Array.isArray(location) ? location[0] : location;
         if (target === undefined) return fail('http-error', `HTTP ${statusCode} without a Location`);
         if (hop >= maxRedirects) return fail('http-error', `more than ${maxRedirects} redirects`);
-        url = new URL(target, url);
-        if (!isHttp(url)) return fail('http-error', `refused a redirect to a ${url.protocol} URL`);
+        const next = new URL(target, url);
+        if (!isHttp(next)) return fail('http-error', `refused a redirect to a ${next.protocol} URL`);
+        if (!isSameOrigin(url, next)) return fail('http-error', 'refused a redirect to another host or port');
+        url = next;
         continue;
       }
       if (statusCode < 200 || statusCode > 299) {
@@ -84,6 +86,15 @@ function traceUrl(baseUrl: string, tracePath: string): URL {
   const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   const relative = tracePath.split('/').filter((part) => part !== '').map(encodeURIComponent).join('/');
   return new URL(relative, base);
+}
+
+// A source may move its trace within its own server (and upgrade to https), never elsewhere: a
+// redirect to another host would make mirrorsync fetch, and quote in its reports, a URL of the
+// source's choosing, such as a service on the mirror host's own network.
+function isSameOrigin(from: URL, to: URL): boolean {
+  if (from.hostname.toLowerCase() !== to.hostname.toLowerCase()) return false;
+  if (from.protocol === to.protocol) return from.port === to.port;
+  return from.protocol === 'http:' && to.protocol === 'https:' && from.port === '' && to.port === '';
 }
 
 function isHttp(url: URL): boolean {

@@ -61,9 +61,14 @@ export interface ListingEntry {
 /** Lists the top level of `url` (a module or a path in one), with mtimes read in UTC. */
 export async function listTopLevel(url: string, options: RsyncProbeOptions): Promise<{ readonly entries: ListingEntry[] } | Failure> {
   const entries: ListingEntry[] = [];
+  // A hostile daemon can stream an endless made-up listing until the deadline: keep the first
+  // LISTING_MAX_ENTRIES and, past them, only the newest entry, which is all freshness needs.
+  let newestBeyond: ListingEntry | undefined;
   const onLine = (line: string): void => {
     const entry = parseListLine(line);
-    if (entry !== undefined) entries.push(entry);
+    if (entry === undefined) return;
+    if (entries.length < LISTING_MAX_ENTRIES) entries.push(entry);
+    else if (countsForFreshness(entry) && (newestBeyond === undefined || entry.mtime > newestBeyond.mtime)) newestBeyond = entry;
   };
   const outcome = await runRsyncProbe(buildListArgs(url, options.password !== undefined), { ...options, onLine });
   if (outcome.aborted) return fail('timeout', 'timed out');
@@ -72,14 +77,22 @@ export async function listTopLevel(url: string, options: RsyncProbeOptions): Pro
     const failure = classifyRsyncFailure(outcome.exitCode, outcome.stderr);
     return failure.kind === 'trace-missing' ? fail('empty', 'the path does not exist on the source') : { failure };
   }
+  if (newestBeyond !== undefined) entries.push(newestBeyond);
   return { entries };
+}
+
+/** Top-level entries kept from a listing; a real mirror's top level holds a few dozen. */
+export const LISTING_MAX_ENTRIES = 10_000;
+
+function countsForFreshness(entry: ListingEntry): boolean {
+  return entry.name !== '.' && entry.name !== '.mirrorsync';
 }
 
 /** Freshness from a listing: the newest entry, ignoring '.' and mirrorsync's own folder. */
 export function freshnessFromListing(entries: readonly ListingEntry[]): Freshness | Failure {
   let newest: Date | undefined;
   for (const entry of entries) {
-    if (entry.name === '.' || entry.name === '.mirrorsync') continue;
+    if (!countsForFreshness(entry)) continue;
     if (newest === undefined || entry.mtime > newest) newest = entry.mtime;
   }
   return newest === undefined ? fail('empty', "the listing holds nothing but '.'") : { at: newest };

@@ -102,15 +102,40 @@ describe('fetchTraceOverHttp', () => {
     assert.equal(server.requests(), 1);
   });
 
-  test('more redirects than allowed is an http-error', async (t) => {
-    const lab = await useLab(t);
-    const target = await startTraceHttpServer(lab, { root: await servedTree(lab) });
+  test('a redirect to another host or port is refused: nothing there is fetched, nothing of it quoted', async (t) => {
     const { createServer } = await import('node:http');
-    // A chain of distinct URLs /hop/N -> /hop/N+1 (no loop), ending on the real server.
+    // Stands for a service on the mirror host's own network that a source would like read out.
+    let secretRequests = 0;
+    const secret = createServer((_request, response) => {
+      secretRequests += 1;
+      response.writeHead(200).end('INTERNAL_SECRET=hunter2\n');
+    });
+    await new Promise<void>((resolve) => secret.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => secret.close(() => resolve())));
+    const secretAddress = secret.address();
+    assert.ok(secretAddress !== null && typeof secretAddress === 'object');
+    const redirector = createServer((request, response) => {
+      const to = request.url?.startsWith('/name/') ? `http://localhost:${secretAddress.port}/secret` : `http://127.0.0.1:${secretAddress.port}/secret`;
+      response.writeHead(302, { location: to }).end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => redirector.close(() => resolve())));
+    const address = redirector.address();
+    assert.ok(address !== null && typeof address === 'object');
+    for (const base of [`http://127.0.0.1:${address.port}/port/`, `http://127.0.0.1:${address.port}/name/`]) {
+      const read = await fetchTraceOverHttp(base, TRACE, { signal: AbortSignal.timeout(5000) });
+      assert.deepEqual(read, { failure: { kind: 'http-error', message: 'refused a redirect to another host or port' } });
+    }
+    assert.equal(secretRequests, 0);
+  });
+
+  test('more redirects than allowed is an http-error', async (t) => {
+    const { createServer } = await import('node:http');
+    // A chain of distinct URLs /hop/N -> /hop/N+1 (no loop) on one server, ending on the trace.
     const chain = createServer((request, response) => {
       const hop = Number(/\/hop\/(\d+)/.exec(request.url ?? '')?.[1] ?? '0');
-      const next = hop >= 4 ? `${target.url}${TRACE}` : `/hop/${hop + 1}`;
-      response.writeHead(302, { location: next }).end();
+      if (hop >= 5) response.writeHead(200).end('2024-05-18T15:25:00Z\n');
+      else response.writeHead(302, { location: `/hop/${hop + 1}` }).end();
     });
     await new Promise<void>((resolve) => chain.listen(0, '127.0.0.1', resolve));
     t.after(() => new Promise<void>((resolve) => chain.close(() => resolve())));

@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { makeTree, setTreeMtime, startDaemon, useLab } from '../lab/index.js';
 import { probeLocal } from '../../src/sources/probe-local.js';
 import { probeSource } from '../../src/sources/probe.js';
-import { freshnessFromListing, listTopLevel, readTraceOverRsync } from '../../src/sources/probe-trace-rsync.js';
+import { LISTING_MAX_ENTRIES, freshnessFromListing, listTopLevel, readTraceOverRsync } from '../../src/sources/probe-trace-rsync.js';
 import { probeConfig, source } from './probe-config.js';
 
 const SAGE_TRACE = 'zzz/timestamp.html';
@@ -109,6 +110,28 @@ describe('freshness by listing (no trace configured)', () => {
     assert.deepEqual(names, ['.', 'file-00000.bin', 'file-00001.bin']);
     assert.equal(listing.entries.find((entry) => entry.name === 'file-00000.bin')?.size, 1234567);
     assert.ok(!('failure' in freshnessFromListing(listing.entries)));
+  });
+
+  test('a listing longer than the cap keeps a bounded number of entries and still finds the newest', async (t) => {
+    const lab = await useLab(t);
+    const tree = lab.path('tree');
+    await mkdir(tree, { recursive: true });
+    const old = new Date('2024-01-01T00:00:00Z');
+    const names = Array.from({ length: LISTING_MAX_ENTRIES + 50 }, (_, i) => `f${String(i).padStart(6, '0')}`);
+    for (const name of names) {
+      await writeFile(join(tree, name), '');
+      await utimes(join(tree, name), old, old);
+    }
+    // Sorted last by rsync, so it lies past the cap.
+    const newest = new Date('2024-03-01T00:00:00Z');
+    await utimes(join(tree, names.at(-1) ?? ''), newest, newest);
+    const daemon = await startDaemon(lab, { name: 'long', tree });
+    const listing = await listTopLevel(daemon.url, { binary: 'rsync', signal: AbortSignal.timeout(60_000) });
+    assert.ok('entries' in listing, JSON.stringify(listing));
+    assert.ok(listing.entries.length <= LISTING_MAX_ENTRIES + 1, `${listing.entries.length} entries kept`);
+    const freshness = freshnessFromListing(listing.entries);
+    assert.ok('at' in freshness, JSON.stringify(freshness));
+    assert.equal(freshness.at.toISOString(), newest.toISOString());
   });
 });
 
