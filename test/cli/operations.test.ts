@@ -7,6 +7,7 @@ import { writeStatus, type RunStatus } from '../../src/report/status-file.js';
 import { buildNetwork, HOUR_MS, TRACE_PATH, useLab, writeTrace, type Lab } from '../lab/index.js';
 import { parseProm } from '../report/prom-parse.js';
 import { runCli, startCli } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { cliPath, repoRoot } from '../support/paths.js';
 
 const fresh = new Date(Date.now() - HOUR_MS);
@@ -189,8 +190,9 @@ describe('sync for unattended runs', () => {
     const net = await oneSourceNetwork(lab, { files: 60, bwlimitKBps: 100 });
     const logFile = lab.path('mirrorsync.log');
     const running = startCli(['sync', '--config', net.configPath, '--log-file', logFile, '--log-level', 'debug']);
-    // Wait for the first lines, then rotate the file as logrotate does and signal.
-    for (let i = 0; i < 100 && !(await readFile(logFile, 'utf8').catch(() => '')).includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+    // The first line (the debug 'start') is written once the SIGHUP handler is in place: wait for it,
+    // then rotate the file as logrotate does and signal.
+    await waitFor('the first log line', async () => (await readFile(logFile, 'utf8').catch(() => '')).includes('\n'));
     await rename(logFile, `${logFile}.1`);
     running.child.kill('SIGHUP');
     const result = await running.done;

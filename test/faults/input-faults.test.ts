@@ -49,12 +49,13 @@ function watchRsyncs(port: number, secret: string): { stop(): { seen: number; le
   };
 }
 
-describe('credentials never leak', { concurrency: true }, () => {
+// Heavy (a daemon and CLI runs in every case): one case at a time.
+describe('credentials never leak', () => {
   test('a password in the url: sync works, and the password shows in no output, file or rsync argv/environment', async (t) => {
     const lab = await useLab(t);
     const net = await buildNetwork(lab, {
       passwordInUrl: true,
-      sources: [{ name: 'master', master: true, tree: v1Tree(40), auth: { user: 'mirror', password: SECRET }, bwlimitKBps: 400 }],
+      sources: [{ name: 'master', master: true, tree: v1Tree(40), auth: { user: 'mirror', password: SECRET }, bwlimitKBps: 150 }],
     });
     assert.match(await readFile(net.configPath, 'utf8'), new RegExp(`mirror:${SECRET}@`), 'the lab config does not carry the password in the url');
     const logFile = lab.path('mirrorsync.log');
@@ -90,9 +91,10 @@ describe('credentials never leak', { concurrency: true }, () => {
     outputs.push(['rsyncd-conf', await runCli(['rsyncd-conf', ...cfg])]);
 
     // Failure paths print URLs too: the same password towards a port where nothing listens, and a daemon that dies mid-run.
+    const deadPort = await closedPort(lab);
     const deadConfig = await patchConfig(net.configPath, (doc) => {
       const source = doc.sources[0];
-      if (source !== undefined) source['url'] = String(source['url']).replace(/:\d+\//, ':1/');
+      if (source !== undefined) source['url'] = String(source['url']).replace(/:\d+\//, `:${deadPort}/`);
     }, lab.path('dead.json'));
     const dead = await runCli(['sync', '--config', deadConfig, '--json', '--log-level', 'debug']);
     outputs.push(['sync to a dead port', dead]);
@@ -100,7 +102,8 @@ describe('credentials never leak', { concurrency: true }, () => {
     await publish(net.tree('master'), { folder: 'v3', files: 200, bytesPerFile: 4096, at: new Date() });
     const bytesBefore = await bytesUnder(net.target);
     const dying = startCli(['sync', ...cfg, '--json', '--log-level', 'debug']);
-    await waitFor('the transfer to start', async () => (await bytesUnder(net.target)) - bytesBefore >= 100 * 1024);
+    // 800 KB at 150 KiB/s: the kill lands mid-transfer.
+    await waitFor('the transfer to be under way', async () => rsyncProcesses(net.target).size > 0 && (await bytesUnder(net.target)) - bytesBefore >= 100 * 1024);
     await net.daemon('master').kill('SIGKILL');
     const died = await dying.done;
     outputs.push(['sync from a daemon that dies', died]);
@@ -144,7 +147,8 @@ async function plainConfig(lab: Lab, patch: Record<string, unknown>): Promise<st
   return file;
 }
 
-describe('option injection and malformed input', { concurrency: true }, () => {
+// Light (each CLI run stops at the config), but dozens of them: a few Node starts at a time.
+describe('option injection and malformed input', { concurrency: 4 }, () => {
   const urls: ReadonlyArray<string> = ['-host::sage', '--rsh=sh', '-e sh host::sage', '--rsh=sh rsync://127.0.0.1/sage/'];
   for (const url of urls) {
     test(`url ${JSON.stringify(url)}: exit 78 naming sources[0].url, nothing created`, async (t) => {

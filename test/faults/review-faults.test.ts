@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildNetwork, HOUR_MS, makeTree, startTraceHttpServer, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
 import { runCli, startCli } from '../support/cli.js';
-import { mirrorDigest, readStatus, waitFor, type Status } from './support.js';
+import { bytesUnder, mirrorDigest, readStatus, rsyncProcesses, waitFor, type Status } from './support.js';
 
 const T1 = new Date(Date.now() - 3 * HOUR_MS);
 const T2 = new Date(Date.now() - 2 * HOUR_MS);
 const T3 = new Date(Date.now() - HOUR_MS);
 
-describe('races and lies that must not leave a wrong mirror', { concurrency: true }, () => {
+// Heavy (daemons and CLI runs in every case): one case at a time.
+describe('races and lies that must not leave a wrong mirror', () => {
   test('a publication that lands during the bulk pass is not announced by the trace: the next run picks it up', async (t) => {
     const lab = await useLab(t);
     const master = lab.path('trees', 'master');
@@ -18,7 +19,7 @@ describe('races and lies that must not leave a wrong mirror', { concurrency: tru
     const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, bwlimitKBps: 200, tree: { dir: master } }] });
     const running = startCli(['sync', '--config', net.configPath, '--json']);
     // Mid-transfer, the master publishes: new files, then (as masters do) the trace last.
-    await waitFor('the bulk pass to start', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3, 20_000);
+    await waitFor('the bulk pass to start', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3);
     await makeTree(join(master, 'release-2'), { files: 5, bytesPerFile: 1024, seed: 'v2' });
     await writeTrace(master, TRACE_PATH, T2);
     const first = await running.done;
@@ -72,10 +73,10 @@ describe('races and lies that must not leave a wrong mirror', { concurrency: tru
     // Upstream publishes; the next sync is interrupted mid-way, staging files in the tree.
     await makeTree(join(master, 'release-2'), { files: 40, bytesPerFile: 8192, seed: 'v2', mtime: T2 });
     const interrupted = startCli(['sync', '--config', net.configPath]);
-    // The mirror already holds 46 entries (40 files, 6 folders): only the run's own status says it
-    // started (and so handles SIGTERM); a signal before that kills node before its handler exists.
-    await waitFor('the run to start', async () => (await readFile(join(net.target, '.mirrorsync', 'status.json'), 'utf8')).includes('"running"'), 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Bytes of the new release on disk (in rsync's staging folders too) prove the pass is under way,
+    // so the run is past loading and its signal handlers are in place.
+    await waitFor('the new release to start arriving', async () => (await bytesUnder(join(net.target, 'release-2'), [])) > 0, 60_000);
+    assert.ok(rsyncProcesses(net.target).size > 0, 'no rsync is writing the new release');
     interrupted.child.kill('SIGTERM');
     assert.equal((await interrupted.done).code, 143);
     const next = await runCli(['sync', '--config', net.configPath, '--json']);
@@ -92,7 +93,7 @@ describe('races and lies that must not leave a wrong mirror', { concurrency: tru
     await cp(master, alt, { recursive: true, preserveTimestamps: true });
     const net = await buildNetwork(lab, { sources: [{ name: 'master', master: true, tree: { dir: master } }, { name: 'alt', bwlimitKBps: 150, tree: { dir: alt } }] });
     const first = startCli(['sync', '--config', net.configPath]);
-    await waitFor('files to arrive', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3, 20_000);
+    await waitFor('files to arrive', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3);
     first.child.kill('SIGTERM');
     assert.equal((await first.done).code, 143);
     const resumed = await runCli(['sync', '--config', net.configPath, '--json']);
@@ -114,7 +115,7 @@ describe('races and lies that must not leave a wrong mirror', { concurrency: tru
       sources: [{ name: 'master', master: true, tree: { dir: master } }, { name: 'alt', bwlimitKBps: 150, tree: { dir: alt } }],
     });
     const running = startCli(['sync', '--config', net.configPath, '--json']);
-    await waitFor('files to arrive', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3, 20_000);
+    await waitFor('files to arrive', async () => (await mirrorDigest(net.target).catch(() => new Map())).size > 3);
     net.daemon('alt').freeze();
     const result = await running.done;
     net.daemon('alt').thaw();

@@ -4,9 +4,9 @@ import { execFile, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { runCli } from '../support/cli.js';
+export { waitFor } from '../support/wait.js';
 import { HOUR_MS, makeTree, TRACE_PATH, treeDigest, writeTrace, type TreeSpec } from '../lab/index.js';
 
 const run = promisify(execFile);
@@ -84,16 +84,6 @@ export async function bytesUnder(dir: string, skip: readonly string[] = ['.mirro
     }
   }
   return total;
-}
-
-/** Polls until check() is true; throws with `what` after timeoutMs. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000, everyMs = 25): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 function readProc(pid: string, file: string): string | undefined {

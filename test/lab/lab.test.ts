@@ -12,6 +12,7 @@ import {
   startStallServer, startTraceHttpServer, treeDigest, useLab, writeTrace, type Daemon, type HttpMode,
 } from './index.js';
 import { groupStates } from './process-group.js';
+import { waitFor } from '../support/wait.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -34,14 +35,6 @@ const listedNames = (stdout: string): string[] =>
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : -1);
@@ -120,11 +113,10 @@ describe('lab daemons', () => {
     assert.match(busy.stderr, /max connections \(1\) reached/);
 
     const port = daemon.port;
-    const killedAt = Date.now();
     await daemon.kill();
     const code = await clientExit;
     assert.notEqual(code, 0);
-    assert.ok(Date.now() - killedAt < 3000, 'the client noticed at once');
+    assert.notEqual(code, 30, 'the client noticed only at its --timeout, not when the connection went');
     assert.ok(fileSize(lab.path('dst/file-00000.bin')) < 1024 * 1024);
     assert.deepEqual(livePids(lab), []);
     for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid}`);
@@ -161,13 +153,13 @@ describe('lab daemons', () => {
     daemon.freeze();
     const states = groupStates(daemon.pid);
     assert.ok(states.size >= 2, 'daemon and per-connection child');
-    await waitFor('every member stopped', () => [...groupStates(daemon.pid).values()].every((state) => state === 'T'), 1000);
-    await sleep(150); // bytes already in flight land
-    const frozenSize = fileSize(target);
+    await waitFor('every member stopped', () => [...groupStates(daemon.pid).values()].every((state) => state === 'T'));
+    // Nothing can show that nothing happens but a while of it; bytes already in flight may still
+    // land (later on a busy machine), so the file is only required to stay incomplete.
     const stillRunning = await Promise.race([clientExit.then(() => false), sleep(700).then(() => true)]);
     assert.ok(stillRunning, 'the client waits while the daemon is frozen');
-    assert.equal(fileSize(target), frozenSize);
-    assert.ok(frozenSize < 1536 * 1024);
+    assert.ok([...groupStates(daemon.pid).values()].every((state) => state === 'T'), 'a member of the frozen daemon runs');
+    assert.ok(fileSize(target) < 1536 * 1024, 'the transfer completed while the daemon was frozen');
 
     daemon.thaw();
     assert.equal(await clientExit, 0);
@@ -239,8 +231,10 @@ describe('lab trees and traces', () => {
 
 interface HttpObservation { status: number | undefined; location: string | undefined; bytes: number; ended: boolean; body: string; ms: number }
 
-// One raw request, observed for at most `deadlineMs` (or until `enough` bytes), then torn down.
-function observeHttp(url: string, deadlineMs: number, enough = Infinity): Promise<HttpObservation> {
+// One raw request, observed until it ends, `enough` bytes arrived or `stop` resolves, then torn
+// down; `deadlineMs` only guards against a hang.
+function observeHttp(url: string, options: { enough?: number; stop?: Promise<unknown>; deadlineMs?: number } = {}): Promise<HttpObservation> {
+  const { enough = Infinity, stop, deadlineMs = 60_000 } = options;
   return new Promise((resolve) => {
     const began = Date.now();
     const seen: HttpObservation = { status: undefined, location: undefined, bytes: 0, ended: false, body: '', ms: 0 };
@@ -254,6 +248,7 @@ function observeHttp(url: string, deadlineMs: number, enough = Infinity): Promis
       resolve(seen);
     };
     const timer = setTimeout(finish, deadlineMs);
+    void stop?.then(finish, finish);
     const req = request(url, (res) => {
       seen.status = res.statusCode;
       seen.location = res.headers.location;
@@ -280,7 +275,8 @@ describe('lab faults', () => {
     let received = 0;
     socket.on('data', (chunk: Buffer) => (received += chunk.length));
     await new Promise((resolve) => socket.once('connect', resolve));
-    await sleep(500);
+    await waitFor('the stall server to accept', () => stall.connections() === 1);
+    await sleep(500); // a while of silence: the only way to see nothing arrive
     assert.equal(received, 0);
     assert.equal(stall.connections(), 1);
     socket.destroy();
@@ -319,33 +315,32 @@ describe('lab faults', () => {
       startTraceHttpServer(lab, { root: lab.path('www') }),
       start('slow'), start('endless'), start('huge'), start('hang'), start('redirect-loop'), start('redirect-file'), start('status-500'),
     ]);
-    const began = Date.now();
     const [trace, missing, escape, dripped, forever, flood, hung, looped, filed, failed] = await Promise.all([
-      observeHttp(`${files.url}zzz/timestamp.html`, 2000),
-      observeHttp(`${files.url}nothing-here`, 2000),
-      observeHttp(`${files.url}..%2F..%2Fetc%2Fpasswd`, 2000),
-      observeHttp(slow.url, 1000),
-      observeHttp(endless.url, 800),
-      observeHttp(huge.url, 5000, 10 * 1024 * 1024 + 1),
-      observeHttp(hang.url, 500),
-      observeHttp(`${loop.url}a/b?c=1`, 1000),
-      observeHttp(toFile.url, 1000),
-      observeHttp(failing.url, 1000),
+      observeHttp(`${files.url}zzz/timestamp.html`),
+      observeHttp(`${files.url}nothing-here`),
+      observeHttp(`${files.url}..%2F..%2Fetc%2Fpasswd`),
+      observeHttp(slow.url, { enough: 3 }),
+      observeHttp(endless.url, { enough: 12 }),
+      observeHttp(huge.url, { enough: 10 * 1024 * 1024 + 1 }),
+      observeHttp(hang.url, { stop: waitFor('the hung request', () => hang.requests() === 1) }),
+      observeHttp(`${loop.url}a/b?c=1`),
+      observeHttp(toFile.url),
+      observeHttp(failing.url),
     ]);
-    assert.ok(Date.now() - began < 6000);
     assert.equal(trace.status, 200);
     assert.equal(trace.body, formatTrace(new Date('2022-05-18T15:25:00Z'), 'sage'));
     assert.equal(missing.status, 404);
     assert.equal(escape.status, 404);
     assert.equal(dripped.status, 200);
-    assert.ok(dripped.bytes >= 2 && dripped.bytes <= 7, `slow sent ${dripped.bytes} bytes in 1 s`);
+    // A byte at a time: short of the 10-byte body when the third byte is in (a busy reader may get two drips at once).
+    assert.ok(dripped.bytes >= 3 && dripped.bytes < 10, `slow sent ${dripped.bytes} bytes`);
     assert.equal(dripped.ended, false);
     assert.equal(forever.status, 200);
-    assert.equal(forever.body.slice(0, 10), 'abcdefghij');
+    assert.equal(forever.body.slice(0, 12), 'abcdefghij\n\n', 'the body, then newlines');
     assert.equal(forever.ended, false);
     assert.equal(flood.status, 200);
     assert.ok(flood.bytes > 10 * 1024 * 1024, `huge sent ${flood.bytes} bytes`);
-    assert.ok(flood.ms < 3000, `huge took ${flood.ms} ms for 10 MB`);
+    t.diagnostic(`huge sent 10 MB in ${flood.ms} ms`);
     assert.equal(flood.ended, false);
     assert.equal(hung.status, undefined);
     assert.equal(hang.requests(), 1);
@@ -356,7 +351,7 @@ describe('lab faults', () => {
     assert.equal(failed.status, 500);
 
     // a slow drip completes in the end
-    const full = await observeHttp(slow.url, 4000);
+    const full = await observeHttp(slow.url);
     assert.deepEqual([full.ended, full.body], [true, 'abcdefghij']);
   });
 });
@@ -373,7 +368,7 @@ describe('lab clean-up', () => {
       frozen.freeze();
       const stall = await startStallServer(lab);
       const hang = await startTraceHttpServer(lab, { mode: 'hang' });
-      const pending = observeHttp(hang.url, 10_000);
+      const pending = observeHttp(hang.url);
       client = spawn('rsync', ['-a', '--inplace', busy.url, lab.path('dst/')], { stdio: 'ignore' });
       await waitFor('the transfer to start', () => fileSize(lab.path('dst/file-00000.bin')) >= 0);
       await waitFor('the hung request', () => hang.requests() === 1);

@@ -49,7 +49,7 @@ export interface Network {
 
 /**
  * Builds a mirror network on 127.0.0.1: one rsync daemon per tree source, fault servers for the
- * others, and a sources.json naming them all, with fast timeouts suited to tests.
+ * others, and a sources.json naming them all, with timeouts a busy machine meets.
  */
 export async function buildNetwork(lab: Lab, spec: NetworkSpec): Promise<Network> {
   const daemons = new Map<string, Daemon>();
@@ -115,8 +115,10 @@ export async function buildNetwork(lab: Lab, spec: NetworkSpec): Promise<Network
           target,
           ...(spec.trace === null ? {} : { trace: spec.trace ?? TRACE_PATH }),
           sources: entries,
-          rsync: { timeoutSeconds: 5, connectTimeoutSeconds: 2, retries: 1, retryDelaySeconds: 0, ...overrides.rsync },
-          probe: { timeoutMs: 3000, samples: 1, ...overrides.probe },
+          // Wide enough for a busy 2-core machine: a healthy source answers long before these.
+          // A test that waits for one to fire sets its own (and pays for it in run time).
+          rsync: { timeoutSeconds: 15, connectTimeoutSeconds: 10, retries: 1, retryDelaySeconds: 0, ...overrides.rsync },
+          probe: { timeoutMs: 10_000, samples: 1, ...overrides.probe },
         },
         null,
         2,

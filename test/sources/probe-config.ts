@@ -14,7 +14,7 @@ export function probeConfig(sources: readonly SourceConfig[], options: { trace?:
     ...(options.trace === undefined ? {} : { trace: options.trace }),
     sources,
     rsync: { ...RSYNC_DEFAULTS, binary: options.binary ?? 'rsync' },
-    probe: { ...PROBE_DEFAULTS, timeoutMs: options.timeoutMs ?? 5000, samples: options.samples ?? 3 },
+    probe: { ...PROBE_DEFAULTS, timeoutMs: options.timeoutMs ?? 30_000, samples: options.samples ?? 3 },
     hooks: {},
   };
 }

@@ -4,28 +4,29 @@ import { createServer } from 'node:net';
 import { closedPort, makeTree, startDaemon, startStallServer, useLab } from '../lab/index.js';
 import { listenOnLoopback } from '../lab/ports.js';
 import { describeSocketError, probeLatency } from '../../src/sources/probe-latency.js';
+import { waitFor } from '../support/wait.js';
 
 describe('probeLatency', () => {
   test('a listening port is reachable: the median and spread of the samples', async (t) => {
     const lab = await useLab(t);
     const server = await startStallServer(lab);
-    const result = await probeLatency('127.0.0.1', server.port, 5, AbortSignal.timeout(5000));
+    const result = await probeLatency('127.0.0.1', server.port, 5, AbortSignal.timeout(60_000));
     assert.equal(result.reachable, true);
     assert.equal(result.error, undefined);
-    assert.ok(result.medianMs !== null && result.medianMs >= 0 && result.medianMs < 1000, String(result.medianMs));
+    // Milliseconds, not seconds or microseconds; how close to a bare connect is bench/'s question.
+    assert.ok(result.medianMs !== null && result.medianMs >= 0 && result.medianMs < 10_000, String(result.medianMs));
     assert.ok(result.spreadMs !== null && result.spreadMs >= 0, String(result.spreadMs));
-    // Every sample is a real connect.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every sample is a real connect (the server may see the last one after the client is done).
+    await waitFor('five connections', () => server.connections() >= 5);
     assert.equal(server.connections(), 5);
   });
 
-  test('a closed port: connection refused, at once and without retrying every sample', async (t) => {
+  test('a closed port: connection refused, not a timeout', async (t) => {
     const lab = await useLab(t);
     const port = await closedPort(lab);
-    const started = Date.now();
-    const result = await probeLatency('127.0.0.1', port, 3, AbortSignal.timeout(5000));
+    // Refused, not timed out: the signal's deadline is far off.
+    const result = await probeLatency('127.0.0.1', port, 3, AbortSignal.timeout(60_000));
     assert.deepEqual(result, { reachable: false, medianMs: null, spreadMs: null, error: 'connection refused' });
-    assert.ok(Date.now() - started < 300, `took ${Date.now() - started} ms`);
   });
 
   test('an aborted signal ends the measurement as timed out', async (t) => {

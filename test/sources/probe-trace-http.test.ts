@@ -19,7 +19,7 @@ describe('fetchTraceOverHttp', () => {
   test('normal: the Sage page is read and parses', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { root: await servedTree(lab) });
-    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(60_000) });
     assert.ok('text' in read, JSON.stringify(read));
     const parsed = parseTrace(read.text, NOW);
     assert.ok('at' in parsed);
@@ -29,21 +29,21 @@ describe('fetchTraceOverHttp', () => {
   test('a base URL without a trailing slash and a path are joined', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { root: await servedTree(lab) });
-    const read = await fetchTraceOverHttp(server.url.replace(/\/$/, ''), `/${TRACE}`, { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(server.url.replace(/\/$/, ''), `/${TRACE}`, { signal: AbortSignal.timeout(60_000) });
     assert.ok('text' in read, JSON.stringify(read));
   });
 
   test('a missing file is an http-error with the status', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { root: await servedTree(lab) });
-    const read = await fetchTraceOverHttp(server.url, 'nope.html', { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(server.url, 'nope.html', { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'http-error', message: 'HTTP 404' } });
   });
 
   test('status-500 is an http-error', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { mode: 'status-500' });
-    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'http-error', message: 'HTTP 500' } });
   });
 
@@ -54,16 +54,15 @@ describe('fetchTraceOverHttp', () => {
     const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(600) });
     const elapsed = Date.now() - started;
     assert.deepEqual(read, { failure: { kind: 'timeout', message: 'timed out' } });
-    assert.ok(elapsed >= 550 && elapsed < 900, `took ${elapsed} ms`);
+    // Never early; the upper bound only guards against a hang (a busy machine makes it late).
+    assert.ok(elapsed >= 550 && elapsed < 30_000, `took ${elapsed} ms`);
   });
 
   test('endless: a body that never ends is a timeout', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { body: '2024-05-18T15:25:00Z\n', mode: 'endless' });
-    const started = Date.now();
     const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(600) });
     assert.deepEqual(read, { failure: { kind: 'timeout', message: 'timed out' } });
-    assert.ok(Date.now() - started < 900, `took ${Date.now() - started} ms`);
   });
 
   test('hang: no answer at all is a timeout', async (t) => {
@@ -77,11 +76,9 @@ describe('fetchTraceOverHttp', () => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { body: '2024-05-18T15:25:00Z\n', mode: 'huge' });
     const rssBefore = process.memoryUsage().rss;
-    const started = Date.now();
-    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(10_000) });
-    const elapsed = Date.now() - started;
+    // The size cap ended it, not the deadline: that would be a timeout.
+    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'http-error', message: 'trace over 64 KiB' } });
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
     const grown = process.memoryUsage().rss - rssBefore;
     assert.ok(grown < 50 * 1024 * 1024, `RSS grew by ${Math.round(grown / 1024 / 1024)} MB`);
   });
@@ -89,7 +86,7 @@ describe('fetchTraceOverHttp', () => {
   test('redirect-loop is an http-error, after a bounded number of requests', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { mode: 'redirect-loop' });
-    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'http-error', message: 'redirect loop' } });
     assert.ok(server.requests() <= 4, `${server.requests()} requests`);
   });
@@ -97,7 +94,7 @@ describe('fetchTraceOverHttp', () => {
   test('redirect-file: a redirect to file:// is refused and never followed', async (t) => {
     const lab = await useLab(t);
     const server = await startTraceHttpServer(lab, { mode: 'redirect-file' });
-    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(server.url, TRACE, { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'http-error', message: 'refused a redirect to a file: URL' } });
     assert.equal(server.requests(), 1);
   });
@@ -142,16 +139,16 @@ describe('fetchTraceOverHttp', () => {
     const address = chain.address();
     assert.ok(address !== null && typeof address === 'object');
     const base = `http://127.0.0.1:${address.port}/hop/`;
-    const tooMany = await fetchTraceOverHttp(base, '0', { signal: AbortSignal.timeout(5000) });
+    const tooMany = await fetchTraceOverHttp(base, '0', { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(tooMany, { failure: { kind: 'http-error', message: 'more than 3 redirects' } });
-    const enough = await fetchTraceOverHttp(base, '0', { signal: AbortSignal.timeout(5000), maxRedirects: 5 });
+    const enough = await fetchTraceOverHttp(base, '0', { signal: AbortSignal.timeout(60_000), maxRedirects: 5 });
     assert.ok('text' in enough, JSON.stringify(enough));
   });
 
   test('a closed port is unreachable: connection refused', async (t) => {
     const lab = await useLab(t);
     const port = await closedPort(lab);
-    const read = await fetchTraceOverHttp(`http://127.0.0.1:${port}/`, TRACE, { signal: AbortSignal.timeout(5000) });
+    const read = await fetchTraceOverHttp(`http://127.0.0.1:${port}/`, TRACE, { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'unreachable', message: 'connection refused' } });
   });
 });
@@ -182,6 +179,7 @@ describe('probeSource over http', () => {
     const result = await probeSource(source('web', { http: server.url }), probeConfig([], { trace: TRACE, timeoutMs: 700 }), { now: NOW });
     assert.deepEqual(result.failure, { kind: 'timeout', message: 'no answer within 700 ms' });
     assert.equal(result.reachable, true);
-    assert.ok(result.durationMs < 1000, `took ${result.durationMs} ms`);
+    // Never early; the upper bound only guards against a hang (a busy machine makes it late).
+    assert.ok(result.durationMs >= 690 && result.durationMs < 30_000, `took ${result.durationMs} ms`);
   });
 });

@@ -57,7 +57,7 @@ describe('freshness over an rsync daemon', () => {
     await makeTree(lab.path('tree'), { files: 1 });
     await writeFile(lab.path('tree', 'trace'), `2024-05-18T15:25:00Z\n${'x'.repeat(5 * 1024 * 1024)}`);
     const daemon = await startDaemon(lab, { name: 'big', tree: lab.path('tree') });
-    const read = await readTraceOverRsync(`${daemon.url}trace`, { binary: 'rsync', signal: AbortSignal.timeout(5000) });
+    const read = await readTraceOverRsync(`${daemon.url}trace`, { binary: 'rsync', signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(read, { failure: { kind: 'trace-garbage', message: 'the trace is not a regular file of at most 64 KiB' } });
   });
 
@@ -104,7 +104,7 @@ describe('freshness by listing (no trace configured)', () => {
     const tree = lab.path('tree');
     await makeTree(tree, { files: 2, dirs: 0, bytesPerFile: 1234567 });
     const daemon = await startDaemon(lab, { name: 'list', tree });
-    const listing = await listTopLevel(daemon.url, { binary: 'rsync', signal: AbortSignal.timeout(5000) });
+    const listing = await listTopLevel(daemon.url, { binary: 'rsync', signal: AbortSignal.timeout(60_000) });
     assert.ok('entries' in listing, JSON.stringify(listing));
     const names = listing.entries.map((entry) => entry.name).sort();
     assert.deepEqual(names, ['.', 'file-00000.bin', 'file-00001.bin']);

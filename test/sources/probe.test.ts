@@ -5,6 +5,7 @@ import { closedPort, makeTree, startDaemon, startStallServer, useLab } from '../
 import { probeSource } from '../../src/sources/probe.js';
 import { probeAll } from '../../src/sources/probe-all.js';
 import type { ProbeResult } from '../../src/sources/types.js';
+import { waitFor } from '../support/wait.js';
 import { probeConfig, source } from './probe-config.js';
 
 const TRACE = 'zzz/timestamp.html';
@@ -28,28 +29,27 @@ function rsyncChildren(daemons: readonly number[] = []): number[] {
 }
 
 describe('probeSource deadlines', () => {
-  test('a refused port is unreachable, quickly', async (t) => {
+  test('a refused port is unreachable at once: refused, not left to time out', async (t) => {
     const lab = await useLab(t);
     const port = await closedPort(lab);
-    const result = await probeSource(source('dead', { url: `rsync://127.0.0.1:${port}/${lab.module}/` }), probeConfig([], { trace: TRACE }));
+    const result = await probeSource(source('dead', { url: `rsync://127.0.0.1:${port}/${lab.module}/` }), probeConfig([], { trace: TRACE, timeoutMs: 60_000 }));
     assert.equal(result.reachable, false);
     assert.deepEqual(result.failure, { kind: 'unreachable', message: 'connection refused' });
-    // A hang guard, not a speed test: it did not wait for the 5 s deadline.
-    assert.ok(result.durationMs < 4000, `took ${result.durationMs} ms`);
   });
 
   for (const trace of [TRACE, undefined]) {
-    test(`a server that accepts and stays silent times out within timeoutMs + 300 ms (${trace === undefined ? 'listing' : 'trace'}), rsync killed`, async (t) => {
+    test(`a server that accepts and stays silent times out at timeoutMs (${trace === undefined ? 'listing' : 'trace'}), rsync killed`, async (t) => {
       const lab = await useLab(t);
       const stall = await startStallServer(lab);
       const started = Date.now();
       const result = await probeSource(source('stall', { url: stall.url }), probeConfig([], { timeoutMs: 800, ...(trace === undefined ? {} : { trace }) }));
       const elapsed = Date.now() - started;
+      t.diagnostic(`timed out after ${elapsed} ms`);
       assert.deepEqual(result.failure, { kind: 'timeout', message: 'no answer within 800 ms' });
       assert.equal(result.reachable, true, 'the TCP connects succeeded');
       assert.equal(result.freshness, null);
-      // The deadline held (never earlier); the upper bound only guards against a hang.
-      assert.ok(elapsed >= 790 && elapsed < 8000, `took ${elapsed} ms`);
+      // Never early; late only by what a busy machine adds (the upper bound guards against a hang only).
+      assert.ok(elapsed >= 790 && elapsed < 30_000, `took ${elapsed} ms`);
       assert.deepEqual(rsyncChildren(), []);
     });
   }
@@ -58,10 +58,13 @@ describe('probeSource deadlines', () => {
     const lab = await useLab(t);
     const stall = await startStallServer(lab);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const result = await probeSource(source('stall', { url: stall.url }), probeConfig([], { trace: TRACE, timeoutMs: 5000 }), { signal: controller.signal });
+    // Aborted once the probe is in flight (connected); 'stopped', not 'timeout', shows the abort ended it.
+    const probing = probeSource(source('stall', { url: stall.url }), probeConfig([], { trace: TRACE, timeoutMs: 60_000 }), { signal: controller.signal });
+    await waitFor('the probe to connect', () => stall.connections() > 0);
+    controller.abort();
+    const result = await probing;
     assert.deepEqual(result.failure, { kind: 'stopped', message: 'probe stopped before it ended' });
-    assert.ok(result.durationMs < 4000, `took ${result.durationMs} ms: it waited for the deadline`);
+    assert.deepEqual(rsyncChildren(), []);
   });
 
   test('a missing rsync binary is reported, not thrown', async (t) => {
@@ -75,7 +78,7 @@ describe('probeSource deadlines', () => {
 });
 
 describe('probeAll', () => {
-  test('five sources, two of which stall, finish (within about 2x timeoutMs: bench/rank.ts), in config order', async (t) => {
+  test('five sources, two of which stall, are probed concurrently and reported in config order', async (t) => {
     const lab = await useLab(t);
     await makeTree(lab.path('tree'), { files: 2, trace: { path: TRACE, at: PUBLISHED } });
     const daemon = await startDaemon(lab, { name: 'good', tree: lab.path('tree') });
@@ -90,12 +93,17 @@ describe('probeAll', () => {
         source('stall-b', { url: stallB.url }),
         source('dead', { url: `rsync://127.0.0.1:${dead}/${lab.module}/` }),
       ],
-      { trace: TRACE, timeoutMs: 1000 },
+      { trace: TRACE, timeoutMs: 5000 },
     );
-    const started = Date.now();
-    const results = await probeAll(config, { now: NOW });
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed < 10_000, `hung for ${elapsed} ms`);
+    // Concurrent: when the first silent source times out, the other one has been connected to already.
+    const connectedAtFirstTimeout: number[] = [];
+    const results = await probeAll(config, {
+      now: NOW,
+      onResult: (result: ProbeResult) => {
+        if (result.failure?.kind === 'timeout' && connectedAtFirstTimeout.length === 0) connectedAtFirstTimeout.push(stallA.connections(), stallB.connections());
+      },
+    });
+    assert.ok(connectedAtFirstTimeout.every((count) => count > 0), `connections to the silent sources at the first timeout: ${connectedAtFirstTimeout.join(', ')}`);
     assert.deepEqual(results.map((result) => result.name), ['master', 'stall-a', 'mirror', 'stall-b', 'dead']);
     assert.deepEqual(results.map((result) => result.failure?.kind ?? 'ok'), ['ok', 'timeout', 'ok', 'timeout', 'unreachable']);
     assert.equal(results[0]?.freshness?.at.toISOString(), PUBLISHED.toISOString());
@@ -106,10 +114,10 @@ describe('probeAll', () => {
     await makeTree(lab.path('tree'), { files: 2, trace: { path: TRACE, at: PUBLISHED } });
     const daemon = await startDaemon(lab, { name: 'good', tree: lab.path('tree') });
     const stall = await startStallServer(lab);
-    const config = probeConfig([source('slow', { url: stall.url }), source('master', { url: daemon.url, master: true })], { trace: TRACE, timeoutMs: 5000 });
+    // 'stopped', not 'timeout', shows that the caller's stop ended the slow probe.
+    const config = probeConfig([source('slow', { url: stall.url }), source('master', { url: daemon.url, master: true })], { trace: TRACE, timeoutMs: 60_000 });
     const stop = new AbortController();
     const seen: string[] = [];
-    const started = Date.now();
     const results = await probeAll(config, {
       signal: stop.signal,
       now: NOW,
@@ -118,8 +126,6 @@ describe('probeAll', () => {
         if (result.name === 'master' && result.freshness !== null) stop.abort();
       },
     });
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed < 4500, `took ${elapsed} ms: it waited for the 5 s deadline`);
     assert.deepEqual(seen, ['master', 'slow']);
     assert.equal(results[1]?.failure, null);
     assert.deepEqual(results[0]?.failure, { kind: 'stopped', message: 'probe stopped before it ended' });
