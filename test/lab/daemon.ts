@@ -60,7 +60,8 @@ interface Running {
   exitReason: () => string | undefined;
 }
 
-const READY_DEADLINE_MS = 5000;
+// A hang guard: a daemon greets within milliseconds, but a busy machine may take seconds to start it.
+const READY_DEADLINE_MS = 30_000;
 const ADDRESS_IN_USE = /Address already in use/;
 
 export async function startDaemon(lab: Lab, options: DaemonOptions): Promise<Daemon> {

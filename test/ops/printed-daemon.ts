@@ -66,7 +66,7 @@ async function startOnce(confFile: string, output: string, spawnOptions: Pick<Sp
     if (pgid !== undefined && !exited) await stopGroup(pgid, 'SIGTERM');
     await gone;
   };
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000; // a hang guard: a busy machine may take seconds to start it
   while (!(await greets(port))) {
     if (exited || Date.now() > deadline) {
       await stop();
