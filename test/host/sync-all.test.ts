@@ -72,8 +72,13 @@ describe('sync --all within the host limits (real daemons)', () => {
 
   test("one mirror's source dead: the others sync, exit 1, its row says why", async (t) => {
     const lab = await useLab(t);
-    // Owned for the whole test: accepts and hangs up at once, like a host whose daemon died.
-    const dead = createServer((socket) => socket.destroy());
+    // Owned for the whole test: accepts and hangs up at once, like a host whose daemon died. end(),
+    // not destroy(): a socket destroyed with the client's greeting unread sends a reset instead of
+    // an end of stream, and which one rsync saw would depend on how fast the greeting arrived.
+    const dead = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.end();
+    });
     const port = await listenOnLoopback(dead, 'dead upstream');
     t.after(() => new Promise<void>((resolve) => dead.close(() => resolve())));
     const mirrors: LabMirror[] = [
