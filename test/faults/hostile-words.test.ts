@@ -24,8 +24,9 @@ async function writeConfig(lab: Lab, sources: readonly SourceEntry[]): Promise<s
     target: lab.path('mirror'),
     trace: TRACE_PATH,
     sources: sources.map((source) => ({ master: false, priority: 0, ...source })),
-    rsync: { timeoutSeconds: 5, connectTimeoutSeconds: 2, retries: 0, retryDelaySeconds: 0 },
-    probe: { timeoutMs: 3000, samples: 1 },
+    // Every source here answers: deadlines a busy machine meets (none of them is meant to fire).
+    rsync: { timeoutSeconds: 15, connectTimeoutSeconds: 10, retries: 0, retryDelaySeconds: 0 },
+    probe: { timeoutMs: 20_000, samples: 1 },
   };
   await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
   return path;
