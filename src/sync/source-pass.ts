@@ -8,6 +8,7 @@ import type { AttemptResult } from './failover.js';
 import type { TraceBounds } from './trace-bounds.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
 import { classifyRsyncExit, type RsyncOutcome } from './rsync-exit.js';
+import { confirmLocalFailure } from './local-side-check.js';
 import { runRsync, type RsyncRunResult } from './rsync-run.js';
 import type { PassGate, PassTicket } from './pass-gate.js';
 import type { PassProgress } from './progress.js';
@@ -72,7 +73,7 @@ async function attemptWith(
     context.logger.info({ source: source.name, pass: kind, maxDelete: kind === 'trace' ? undefined : context.maxDelete }, passStartMessage(kind, source.name, context.maxDelete));
     const run = await runPass(kind, source, address, password, ticket, context);
     addStats(total, run.stats);
-    const outcome = classify(run, context.config.rsync.timeoutSeconds, kind === 'trace' ? undefined : context.maxDelete);
+    const outcome = await confirmLocalFailure(classify(run, context.config.rsync.timeoutSeconds, kind === 'trace' ? undefined : context.maxDelete), context.target);
     context.logger.info(
       { source: source.name, pass: kind, exitCode: run.exitCode, bytesReceived: run.stats.bytesReceived, files: run.stats.filesTransferred, seconds: Math.round(run.durationMs) / 1000 },
       `${kind} pass from ${source.name}: ${outcome.class === 'success' ? 'done' : outcome.reason}`,

@@ -1,7 +1,7 @@
 // rsync's words faked (issue 10, attack 6): a sentence of rsync's in a file name or a daemon's
 // MOTD must not stop the run as a --max-delete stop, nor make the guard refuse the master later.
 import assert from 'node:assert/strict';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeTree, startDaemon, TRACE_PATH, treeDigest, useLab, type Lab } from '../lab/index.js';
@@ -120,5 +120,49 @@ describe("rsync's words where rsync did not say them", () => {
     assert.equal(status.source, 'master');
     assert.deepEqual(await mirrorDigest(lab.path('mirror')), await treeDigest(master));
     assert.notEqual((await readStatus(lab.path('mirror'))).error?.code, 'sync.maxDelete');
+  });
+  test("a sender that fakes our own disk failing (rsync's receiver words, exit 11): our side is checked, the run fails over instead of stopping at 74", async (t) => {
+    const lab = await useLab(t);
+    const { master, alt } = await masterAltAndMirror(lab);
+    const liar = await startDaemon(lab, { name: 'liar', tree: alt });
+    const daemon = await startDaemon(lab, { name: 'master', tree: master });
+    // rsync relays a sender's messages and its error exit; a patched sender can therefore make
+    // our rsync print a receiver-side ENOSPC and exit 11. A wrapper stands in for that sender on
+    // the liar's bulk pass (the one with --delete-after) and runs the real rsync otherwise.
+    const port = new URL(liar.url).port;
+    const wrapper = lab.path('lying-rsync');
+    await writeFile(
+      wrapper,
+      [
+        '#!/bin/sh',
+        'case "$*" in',
+        `  *--delete-after*)`,
+        '    case "$*" in',
+        `      *127.0.0.1:${port}/*)`,
+        `        echo 'rsync: [receiver] write failed on "/srv/big.iso": No space left on device (28)' >&2`,
+        `        echo 'rsync error: error in file IO (code 11) at receiver.c(381) [receiver=3.5.0]' >&2`,
+        '        exit 11;;',
+        '    esac;;',
+        'esac',
+        'exec rsync "$@"',
+        '',
+      ].join('\n'),
+    );
+    await chmod(wrapper, 0o755);
+    const configPath = await writeConfig(lab, [
+      { name: 'liar', url: liar.url, priority: -1 },
+      { name: 'master', url: daemon.url, master: true },
+    ]);
+    const doc = JSON.parse(await readFile(configPath, 'utf8')) as { rsync: Record<string, unknown> };
+    doc.rsync = { ...doc.rsync, binary: wrapper, cve2024Patched: true };
+    await writeFile(configPath, `${JSON.stringify(doc, null, 2)}\n`);
+
+    const { code, status, stderr } = await sync(configPath);
+    assert.equal(code, 0, stderr);
+    assert.equal(status.result, 'synced');
+    assert.equal(status.source, 'master');
+    assert.equal(status.tried[0]?.name, 'liar');
+    assert.match(status.tried[0]?.error ?? '', /taken as the source's failure/);
+    assert.deepEqual(await mirrorDigest(lab.path('mirror')), await treeDigest(master));
   });
 });
