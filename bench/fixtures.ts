@@ -140,16 +140,6 @@ export async function bareBulkArgs(config: string, mirror: string, bare: string,
   ];
 }
 
-/**
- * mirrorsync's trace pass (the first command of the plan) as a bare rsync into `dir` (made by
- * the caller), its log into `logFile`: the price of fetching the trace in a pass of its own.
- */
-export async function bareTracePassArgs(config: string, dir: string, logFile: string): Promise<string[]> {
-  const [trace] = await plannedCommands(config);
-  if (trace === undefined || trace.length < 2) throw new Error('no trace pass in the dry-run plan');
-  return [...trace.slice(1, -1).map((arg) => (arg.startsWith('--log-file=') ? `--log-file=${logFile}` : arg)), `${dir}/`];
-}
-
 async function plannedCommands(config: string): Promise<string[][]> {
   const plan = await timeCli(['sync', '--config', config, '--dry-run', '--json'], { captureStdout: true });
   if (plan.code !== 0) throw new Error(`mirrorsync sync --dry-run exited ${plan.code}: ${plan.stderrTail}`);

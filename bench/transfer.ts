@@ -1,6 +1,6 @@
 import { createLab, startDaemon, TRACE_PATH } from '../test/lab/index.js';
-import { mkdir, rm } from 'node:fs/promises';
-import { bareBulkArgs, bareTracePassArgs, cachedTree, describeBaseline, flushDisks, removeTree, timeCli, writeConfig, type CachedTree } from './fixtures.js';
+import { rm } from 'node:fs/promises';
+import { bareBulkArgs, cachedTree, describeBaseline, flushDisks, removeTree, timeCli, writeConfig, type CachedTree } from './fixtures.js';
 import { expectSuccess, interleave, median, timeProcess, type Contender } from './measure.js';
 import { markdownTable, mebibytes, medianCell, ratio, verdict, type Bench, type BenchOptions, type BenchReport } from './report.js';
 
@@ -43,9 +43,9 @@ interface CaseResult {
 }
 
 // What a run that transfers does besides the bulk pass, each as its own process: the floor of
-// the fixed cost for a design that starts node, reads the master's trace and fetches the trace
-// in a pass of its own before the bulk pass.
-const FLOOR_PARTS = ['node -e 0', 'trace read (probe)', 'trace pass (same flags)'] as const;
+// the fixed cost for a design that starts node and reads the master's trace before the bulk pass
+// (the tree's trace is the copy that read made: no pass of its own since issue 12).
+const FLOOR_PARTS = ['node -e 0', 'trace read (probe)'] as const;
 
 export const transferBench: Bench = {
   name: 'transfer',
@@ -69,7 +69,7 @@ async function measureCase(spec: Case, options: BenchOptions): Promise<CaseResul
     const baseline = await bareBulkArgs(config, mirror, bare, bareLog);
     const nodeCpuMs: number[] = [];
     const peakRssKiB: number[] = [];
-    const floor = spec.fixedCost === true ? await floorContenders(lab.path('floor'), daemon.url, config) : [];
+    const floor = spec.fixedCost === true ? floorContenders(lab.path('floor'), daemon.url) : [];
     const samples = await interleave(
       spec.reps,
       [
@@ -103,24 +103,12 @@ async function measureCase(spec: Case, options: BenchOptions): Promise<CaseResul
   }
 }
 
-async function floorContenders(dir: string, url: string, config: string): Promise<Contender[]> {
-  const staging = `${dir}/staging`;
-  const traceCopy = `${dir}/trace-copy`;
-  const log = `${dir}/trace-pass.log`;
-  await mkdir(staging, { recursive: true });
-  const tracePass = await bareTracePassArgs(config, staging, log);
+function floorContenders(dir: string, url: string): Contender[] {
+  const traceCopy = `${dir}-trace-copy`;
   const timed = async (command: string, args: readonly string[]) => expectSuccess(command, await timeProcess(command, args)).ms;
   return [
     { name: FLOOR_PARTS[0], run: () => timed(process.execPath, ['-e', '0']) },
-    { name: FLOOR_PARTS[1], prepare: () => rm(traceCopy, { force: true }), run: () => timed('rsync', ['--no-motd', `${url}${TRACE_PATH}`, traceCopy]) },
-    {
-      name: FLOOR_PARTS[2],
-      prepare: async () => {
-        await rm(staging, { recursive: true, force: true });
-        await mkdir(staging, { recursive: true });
-      },
-      run: () => timed('rsync', tracePass),
-    },
+    { name: FLOOR_PARTS[1], prepare: () => rm(traceCopy, { force: true }), run: () => timed('rsync', ['--no-motd', '--times', `${url}${TRACE_PATH}`, traceCopy]) },
   ];
 }
 
@@ -160,11 +148,11 @@ function render(results: readonly CaseResult[]): string {
     .map(({ result, ms, bare }) => {
       const parts = FLOOR_PARTS.map((name) => median(result.samples.get(name) ?? []));
       const floor = parts.reduce((sum, part) => sum + part, 0);
-      return `- ${result.spec.label}: mirrorsync adds ${((ms - bare) / 1000).toFixed(3)} s to bare rsync; its fixed parts alone, each as a bare process in the same rounds (${FLOOR_PARTS.map((name, index) => `${name} ${((parts[index] ?? 0) / 1000).toFixed(3)} s`).join(' + ')}), add ${(floor / 1000).toFixed(3)} s: the floor of a run that starts node, reads the master's trace and fetches the trace in its own pass. Beyond that floor: ${((ms - bare - floor) / 1000).toFixed(3)} s.`;
+      return `- ${result.spec.label}: mirrorsync adds ${((ms - bare) / 1000).toFixed(3)} s to bare rsync; its fixed parts alone, each as a bare process in the same rounds (${FLOOR_PARTS.map((name, index) => `${name} ${((parts[index] ?? 0) / 1000).toFixed(3)} s`).join(' + ')}), add ${(floor / 1000).toFixed(3)} s: the floor of a run that starts node and reads the master's trace. Beyond that floor: ${((ms - bare - floor) / 1000).toFixed(3)} s.`;
     });
   return [
     'Whole-process wall time of a full initial sync into a fresh empty target (removed and `sync`ed, untimed, before each repetition), medians of interleaved repetitions (min–max). One lab `rsync --daemon` on 127.0.0.1 serves the tree. The ratio of the fastest runs is the least disturbed by other load on the machine; the goal is judged on medians. The CPU columns are the node process alone (its rsync children not included), sampled from /proc every 100 ms (the median run; per file: divided by the tree\'s file count, node\'s start included).',
-    `Baseline: \`rsync ${baseline}\` (mirrorsync's bulk pass from \`sync --dry-run --json\`, without holding the trace back). mirrorsync also probes, fetches the trace in a pass of its own, and writes its state files.`,
+    `Baseline: \`rsync ${baseline}\` (mirrorsync's bulk pass from \`sync --dry-run --json\`, without holding the trace back). mirrorsync also probes (the probe's copy of the trace becomes the tree's) and writes its state files.`,
     '',
     table,
     '',

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Config, SourceConfig } from '../config/types.js';
 import { probeLatency, type Greeting, type LatencyResult } from './probe-latency.js';
-import { combineProbe, loadClients, planProbe, readSourceFreshness, unmeasured, type FreshnessRead, type ProbeAllOptions } from './probe.js';
+import { combineProbe, keepTraceCopy, loadClients, planProbe, readSourceFreshness, unmeasured, type FreshnessRead, type ProbeAllOptions } from './probe.js';
 import type { ProbeResult } from './types.js';
 
 /**
@@ -55,10 +55,13 @@ export async function probeAll(config: Config, options: ProbeAllOptions = {}): P
       if ('failure' in plan) return finish(combineProbe(source, config, { ...parts, read: plan }));
       const refusal = await greetingRefusal(latency, source);
       if (refusal !== undefined) return finish(combineProbe(source, config, { ...parts, read: refusal }));
+      const known = options.known?.get(source.name);
+      if (known !== undefined) return finish(combineProbe(source, config, { ...parts, read: { freshness: known } }));
       const read = await slots.run(source.master, async () => {
         const own = deadline();
         return { ...own, value: await readSourceFreshness(source, plan.address, config, own.signal, options.now) };
       });
+      keepTraceCopy(options.traceCopies, source, read.value);
       return finish(combineProbe(source, config, { ...parts, read: read.value, timeout: read.timeout, signal: read.signal }));
     }),
   );

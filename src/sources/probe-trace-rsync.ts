@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyRsyncFailure, runRsyncProbe } from './probe-rsync-run.js';
-import type { Freshness, ProbeFailureKind } from './types.js';
+import type { Freshness, ProbeFailureKind, TraceCopy } from './types.js';
 import { readSmallFile } from '../util/no-follow.js';
 
 export interface RsyncProbeOptions {
@@ -21,7 +21,8 @@ export const TRACE_MAX_BYTES = 64 * 1024;
 
 /** The arguments of a trace read; exported so tests can check what reaches argv. */
 export function buildTraceReadArgs(traceUrl: string, destination: string, withPassword: boolean): string[] {
-  return ['--no-motd', '--copy-links', `--max-size=${TRACE_MAX_BYTES}`, ...passwordArgs(withPassword), traceUrl, destination];
+  // --times: the copy keeps the source's mtime, as a trace pass would give it in the tree.
+  return ['--no-motd', '--times', '--copy-links', `--max-size=${TRACE_MAX_BYTES}`, ...passwordArgs(withPassword), traceUrl, destination];
 }
 
 /** The arguments of a top-level listing. */
@@ -34,7 +35,7 @@ function passwordArgs(withPassword: boolean): string[] {
 }
 
 /** Reads a remote file through an rsync daemon by copying it into a private temp dir. */
-export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOptions): Promise<{ readonly text: string } | Failure> {
+export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOptions): Promise<TraceCopy | Failure> {
   const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-probe-'));
   try {
     const destination = join(dir, 'trace');
@@ -44,7 +45,7 @@ export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOp
     if (outcome.exitCode !== 0) return { failure: classifyRsyncFailure(outcome.exitCode, outcome.stderr) };
     // rsync exits 0 when it skips a directory, a dangling link or a file over --max-size.
     const read = await readSmallFile(destination, TRACE_MAX_BYTES);
-    if (read.kind === 'ok') return { text: read.text };
+    if (read.kind === 'ok') return { text: read.text, mtimeMs: read.mtimeMs };
     return fail('trace-garbage', `the trace is not a regular file of at most ${TRACE_MAX_BYTES / 1024} KiB`);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { fetchTraceOverHttp } from './probe-trace-http.js';
 import { freshnessFromListing, listTopLevel, readTraceOverRsync } from './probe-trace-rsync.js';
 import { futureError } from './freshness.js';
 import { parseTrace } from './trace-format.js';
-import type { Freshness, ProbeFailureKind, ProbeResult } from './types.js';
+import type { Freshness, ProbeFailureKind, ProbeResult, TraceCopy } from './types.js';
 
 export interface ProbeOptions {
   /** The caller's signal: aborting it stops the probe (it then resolves, as a timeout). */
@@ -15,15 +15,20 @@ export interface ProbeOptions {
   readonly now?: Date;
   /** Read freshness only: no latency connects (each costs the daemon a fork). */
   readonly freshnessOnly?: boolean;
+  /** Where each trace read over rsync and believed is kept, by source name, for a sync to install. */
+  readonly traceCopies?: Map<string, TraceCopy>;
 }
 
 export interface ProbeAllOptions extends ProbeOptions {
   /** Called as each probe ends, so the caller can decide early and abort its signal to stop the rest. */
   readonly onResult?: (result: ProbeResult) => void;
+  /** Freshness already read in this run, by source name: those sources are measured for latency only. */
+  readonly known?: ReadonlyMap<string, Freshness>;
 }
 
 export type Failure = { readonly kind: ProbeFailureKind; readonly message: string };
-export type FreshnessRead = { readonly freshness: Freshness } | { readonly failure: Failure };
+/** A read's freshness, with the trace's bytes when it was copied over rsync. */
+export type FreshnessRead = { readonly freshness: Freshness; readonly copy?: TraceCopy } | { readonly failure: Failure };
 
 /** Probes one source: latency and freshness in parallel, the whole within config.probe.timeoutMs. Never rejects. */
 export async function probeSource(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<ProbeResult> {
@@ -39,6 +44,7 @@ export async function probeSource(source: SourceConfig, config: Config, options:
     freshnessOnly ? Promise.resolve(unmeasured('not measured')) : probeLatency(plan.endpoint.host, plan.endpoint.port, config.probe.samples, signal),
     readSourceFreshness(source, plan.address, config, signal, options.now),
   ]);
+  keepTraceCopy(options.traceCopies, source, read);
   return combineProbe(source, config, { latency, read, started, timeout, signal, freshnessOnly });
 }
 
@@ -49,6 +55,11 @@ export function planProbe(source: SourceConfig): { address: RsyncAddress | undef
   const endpoint = address ?? httpEndpoint(source.http);
   if (endpoint === undefined) return { failure: { kind: 'refused', message: 'the source has neither url nor a valid http' } };
   return { address, endpoint };
+}
+
+/** Keeps a believed trace copy for the sync: the same bytes, not fetched a second time. */
+export function keepTraceCopy(copies: Map<string, TraceCopy> | undefined, source: SourceConfig, read: FreshnessRead): void {
+  if (copies !== undefined && 'copy' in read && read.copy !== undefined) copies.set(source.name, read.copy);
 }
 
 /** Loads the HTTP client when a source will need it, so no probe deadline pays for module loading. */
@@ -120,11 +131,13 @@ async function readFreshness(source: SourceConfig, address: RsyncAddress | undef
   return 'failure' in freshness ? freshness : { freshness };
 }
 
-function toFreshness(read: { readonly text: string } | { readonly failure: Failure }): FreshnessRead {
+function toFreshness(read: { readonly text: string; readonly mtimeMs?: number } | { readonly failure: Failure }): FreshnessRead {
   if ('failure' in read) return read;
   // No bound here: refuseFuture judges every freshness against the configured skew.
   const parsed = parseTrace(read.text, new Date(), Number.POSITIVE_INFINITY);
-  return 'error' in parsed ? { failure: { kind: 'trace-garbage', message: parsed.error } } : { freshness: parsed };
+  if ('error' in parsed) return { failure: { kind: 'trace-garbage', message: parsed.error } };
+  // Only a copy made over rsync is the tree's own trace; an HTTP server's may be another file.
+  return read.mtimeMs === undefined ? { freshness: parsed } : { freshness: parsed, copy: { text: read.text, mtimeMs: read.mtimeMs } };
 }
 
 function httpEndpoint(http: string | undefined): { host: string; port: number } | undefined {

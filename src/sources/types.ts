@@ -5,6 +5,16 @@ export interface Freshness {
   readonly identity?: string;
 }
 
+/**
+ * A source's trace as its probe copied it over rsync (a regular file of at most 64 KiB), with the
+ * mtime the source gave it: a sync from that source installs these bytes instead of fetching the
+ * trace again in a pass of its own.
+ */
+export interface TraceCopy {
+  readonly text: string;
+  readonly mtimeMs: number;
+}
+
 /** Why a probe could not tell a source's freshness. */
 export type ProbeFailureKind =
   | 'unreachable' // connection refused, DNS failure, no route

@@ -4,7 +4,7 @@ import { readHistory, summarizeHistory } from '../report/history.js';
 import { readStatus } from '../report/status-file.js';
 import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import { rankSources, type Ranking, type SyncMode } from '../sources/rank.js';
-import type { ProbeResult } from '../sources/types.js';
+import type { ProbeResult, TraceCopy } from '../sources/types.js';
 import { resolveMode, type RequestedMode } from './plan.js';
 import { probeWithEarlyNoop } from './probe-early.js';
 
@@ -28,6 +28,8 @@ export interface Assessment {
   readonly noop: string | null;
   /** Usable source names, best first (only the pinned one when a source is pinned). */
   readonly candidates: readonly string[];
+  /** The traces the probes copied over rsync, by source name: a pass from one of them need not fetch it again. */
+  readonly traceCopies: ReadonlyMap<string, TraceCopy>;
 }
 
 /** Probes and ranks the sources for a sync, and decides whether there is anything to do. */
@@ -40,8 +42,9 @@ export async function assessSources(input: {
   readonly signal: AbortSignal;
 }): Promise<Assessment> {
   const { config, state, pinned } = input;
+  const traceCopies = new Map<string, TraceCopy>();
   const [early, history] = await Promise.all([
-    probeWithEarlyNoop({ config, local: state.local, mode: state.mode, full: input.full, pinned, signal: input.signal }),
+    probeWithEarlyNoop({ config, local: state.local, mode: state.mode, full: input.full, pinned, signal: input.signal, traceCopies }),
     readHistory(input.target),
   ]);
   if (input.signal.aborted) {
@@ -62,7 +65,7 @@ export async function assessSources(input: {
     const pinnedRow = ranking.sources.find((row) => row.name === pinned);
     if (pinned === undefined ? ranking.upToDate : pinnedRow?.verdict === 'nothing-new') noop = 'no source has anything newer than the mirror';
   }
-  return { probes: early.probes, ranking, noop, candidates };
+  return { probes: early.probes, ranking, noop, candidates, traceCopies };
 }
 
 export function noneUsableError(ranking: Ranking, pinned: string | undefined): MirrorsyncError {

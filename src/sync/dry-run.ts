@@ -19,6 +19,8 @@ export interface DryRunPlan {
   readonly source: string | null;
   /** The exact commands of its passes, argv arrays (the password never appears: it goes on stdin). */
   readonly commands: readonly (readonly string[])[];
+  /** Where the tree's trace would come from: the copy the source's probe read, a trace pass, or none configured. */
+  readonly traceFrom: 'probe' | 'pass' | null;
   readonly maxDelete: number;
   /** What a real run would refuse after probing (no usable source, a repeated --max-delete stop), or null. */
   readonly refusal: MirrorsyncError | null;
@@ -52,15 +54,17 @@ export async function planDryRun(input: {
   const source = config.sources.find((entry) => entry.name === first);
   const address = source?.url === undefined ? undefined : parseRsyncAddress(source.url);
   const commands: string[][] = [];
+  // A real run's first attempt at a source its probe read over rsync stages that copy instead.
+  const traceFrom = config.trace === undefined ? null : source !== undefined && assessment.traceCopies.has(source.name) ? 'probe' : 'pass';
   if (source !== undefined && address !== undefined && !('error' in address)) {
     const usesPassword = address.password !== undefined || source.passwordFile !== undefined;
     // The trace first (into .mirrorsync/incoming, moved into the tree once the bulk pass is done).
-    const kinds: RsyncPassPlan['kind'][] = [...(config.trace === undefined ? [] : (['trace'] as const)), input.full ? 'verify' : 'bulk'];
+    const kinds: RsyncPassPlan['kind'][] = [...(traceFrom === 'pass' ? (['trace'] as const) : []), input.full ? 'verify' : 'bulk'];
     for (const kind of kinds) {
       commands.push([config.rsync.binary, ...buildPassArgs(kind, address, usesPassword, { config, target, maxDelete, progress: false, logFile: runLogPath(target), filters: input.filters }).map(redactUrl)]);
     }
   }
-  return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, maxDelete, refusal: await refusal };
+  return { ranking: assessment.ranking, noop: assessment.noop, source: source?.name ?? null, commands, traceFrom, maxDelete, refusal: await refusal };
 }
 
 async function refusalOf(check: () => Promise<void>): Promise<MirrorsyncError | null> {

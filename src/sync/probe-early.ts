@@ -4,7 +4,7 @@ import type { LocalProbe } from '../sources/probe-local.js';
 import { probeSource } from '../sources/probe.js';
 import { probeAll } from '../sources/probe-all.js';
 import type { SyncMode } from '../sources/rank.js';
-import type { ProbeResult } from '../sources/types.js';
+import type { ProbeResult, TraceCopy } from '../sources/types.js';
 
 export interface EarlyProbeInput {
   readonly config: Config;
@@ -13,6 +13,8 @@ export interface EarlyProbeInput {
   readonly full: boolean;
   readonly pinned: string | undefined;
   readonly signal: AbortSignal;
+  /** Where the traces read over rsync are kept for the passes (see TraceCopy). */
+  readonly traceCopies?: Map<string, TraceCopy>;
 }
 
 /**
@@ -21,17 +23,21 @@ export interface EarlyProbeInput {
  * one. Only when something is new are all sources probed, concurrently, for the ranking.
  */
 export async function probeWithEarlyNoop(input: EarlyProbeInput): Promise<{ probes: ProbeResult[]; noop: boolean }> {
+  const copies = input.traceCopies === undefined ? {} : { traceCopies: input.traceCopies };
   const master = input.config.sources.find((source) => source.master);
   const localFreshness = input.local.freshness;
   if (master !== undefined && localFreshness !== null && input.mode === 'incremental' && !input.full && input.pinned === undefined) {
-    const first = await probeSource(master, input.config, { signal: input.signal, freshnessOnly: true });
+    const first = await probeSource(master, input.config, { signal: input.signal, freshnessOnly: true, ...copies });
     if (first.freshness !== null && compareFreshness(first.freshness, localFreshness) === 0) return { probes: [first], noop: true };
     // A master that failed has had its chance: its answer stands, and a hung master costs one
-    // probe timeout, not two. One with news is probed again with the others, latency included.
+    // probe timeout, not two. One with news is measured with the others, its trace not read again.
     if (first.failure !== null) {
       const others = { ...input.config, sources: input.config.sources.filter((source) => source !== master) };
-      return { probes: [first, ...(await probeAll(others, { signal: input.signal }))], noop: false };
+      return { probes: [first, ...(await probeAll(others, { signal: input.signal, ...copies }))], noop: false };
+    }
+    if (first.freshness !== null) {
+      return { probes: await probeAll(input.config, { signal: input.signal, known: new Map([[master.name, first.freshness]]), ...copies }), noop: false };
     }
   }
-  return { probes: await probeAll(input.config, { signal: input.signal }), noop: false };
+  return { probes: await probeAll(input.config, { signal: input.signal, ...copies }), noop: false };
 }

@@ -4,7 +4,7 @@ import { openRunLog, redactCredentials } from '../report/run-log.js';
 import type { TriedSource } from '../report/status-file.js';
 import { compareFreshness } from '../sources/freshness.js';
 import type { Ranking, RankedSource, SyncMode } from '../sources/rank.js';
-import type { ProbeResult } from '../sources/types.js';
+import type { ProbeResult, TraceCopy } from '../sources/types.js';
 import type { TraceBounds } from './trace-bounds.js';
 import type { FailoverResult } from './failover.js';
 import type { SyncRequest } from './run-sync.js';
@@ -25,6 +25,8 @@ export interface PassesInput {
   readonly maxDelete: number;
   readonly lockFd: number;
   readonly traceBounds: TraceBounds;
+  /** The traces the probes copied over rsync (Assessment.traceCopies). */
+  readonly traceCopies?: ReadonlyMap<string, TraceCopy>;
 }
 
 export interface PassesResult {
@@ -60,6 +62,7 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     maxDelete: undefined,
     full: request.full,
     traceBounds: input.traceBounds,
+    traceCopies: new Map(input.traceCopies),
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
     ...(request.gate === undefined ? {} : { gate: request.gate }),
     ...(request.filters === undefined ? {} : { filters: request.filters }),

@@ -144,6 +144,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
       maxDelete,
       lockFd: lock.fd,
       traceBounds: traceBoundsOf(ranking, config.probe.maxClockSkewSeconds),
+      traceCopies: assessment.traceCopies,
     });
     const after = await probeLocal(target, config.trace, { maxSkewSeconds: config.probe.maxClockSkewSeconds });
     await writeMirrorTrace(target, { freshness: after.freshness?.at ?? null, syncedAt: new Date(), source: passes.source });

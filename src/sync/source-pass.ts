@@ -3,7 +3,8 @@ import type { Logger } from '../log.js';
 import type { RunLog } from '../report/run-log.js';
 import { formatRsyncUrl, parseRsyncAddress, redactUrl, type RsyncAddress } from '../sources/address.js';
 import { readSourcePassword } from '../sources/password.js';
-import { checkStagedTrace, installStagedTrace, prepareStaging, stagingDir, type StagedTrace } from './staged-trace.js';
+import type { TraceCopy } from '../sources/types.js';
+import { checkStagedTrace, installStagedTrace, prepareStaging, stageTraceCopy, stagingDir, type StagedTrace } from './staged-trace.js';
 import type { AttemptResult } from './failover.js';
 import type { TraceBounds } from './trace-bounds.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
@@ -30,6 +31,12 @@ export interface PassContext {
   readonly onProgress?: (source: string, progress: PassProgress) => void;
   readonly gate?: PassGate;
   readonly filters?: readonly string[];
+  /**
+   * The traces the probes copied over rsync, by source: the first attempt at such a source stages
+   * that copy instead of running a trace pass (one rsync start and exit less on every run that
+   * transfers). Taken once: a retry fetches the trace again.
+   */
+  readonly traceCopies?: Map<string, TraceCopy>;
 }
 
 export interface SourcePassValue {
@@ -39,7 +46,7 @@ export interface SourcePassValue {
 
 /**
  * One attempt at one source. With a trace configured, the source's trace is fetched first, into
- * `.mirrorsync/incoming/`: a source without it, with garbage in it, or older than the local copy
+ * `.mirrorsync/incoming/` (or the copy its probe just made is put there): a source without it, with garbage in it, or older than the local copy
  * is refused before any deletion. Then the bulk pass (everything but the trace), and only then
  * the fetched trace is moved into the tree. Because a master writes its trace last, a trace read
  * before the bulk pass never claims more than the tree that pass brought: a publication that lands
@@ -89,8 +96,20 @@ async function attemptWith(
     } catch (error) {
       return failed({ class: 'local', exitCode: null, reason: `cannot prepare ${stagingDir(context.target)}: ${error instanceof Error ? error.message : String(error)}` });
     }
-    const fetched = await pass('trace');
-    if (fetched.class !== 'success') return failed(missingTraceIsRefusal(fetched, context.config.trace));
+    const copy = context.traceCopies?.get(source.name);
+    context.traceCopies?.delete(source.name);
+    if (copy !== undefined) {
+      try {
+        await stageTraceCopy(context.target, context.config.trace, copy);
+      } catch (error) {
+        return failed({ class: 'local', exitCode: null, reason: `cannot stage the trace in ${stagingDir(context.target)}: ${error instanceof Error ? error.message : String(error)}` });
+      }
+      context.logger.info({ source: source.name, pass: 'trace' }, `trace from ${source.name}: the copy its probe read, no trace pass`);
+      context.runLog.write(`== trace from ${source.name}: the copy its probe read moments ago (${copy.text.length} bytes), no trace pass`);
+    } else {
+      const fetched = await pass('trace');
+      if (fetched.class !== 'success') return failed(missingTraceIsRefusal(fetched, context.config.trace));
+    }
     const checked = await checkStagedTrace(context, source.master);
     if ('refusal' in checked) return failed(refusal(checked.refusal));
     staged = checked;

@@ -1,9 +1,9 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureStateDir, STATE_DIR } from '../report/state-dir.js';
 import { parseTrace } from '../sources/trace-format.js';
-import type { Freshness } from '../sources/types.js';
-import { checkFoldersOnPath, readSmallFile } from '../util/no-follow.js';
+import type { Freshness, TraceCopy } from '../sources/types.js';
+import { checkFoldersOnPath, CREATE_NEW, readSmallFile } from '../util/no-follow.js';
 import { TRACE_MAX_BYTES } from './rsync-args.js';
 import { judgeFetchedTrace, type TraceBounds } from './trace-bounds.js';
 
@@ -27,6 +27,23 @@ export async function prepareStaging(target: string, trace: string): Promise<voi
   // rm does not follow links: whatever an older version left there goes, nothing it points to.
   await rm(stagingDir(target), { recursive: true, force: true });
   await mkdir(join(stagingDir(target), dirname(trace)), { recursive: true });
+}
+
+/**
+ * Stages the trace its probe copied from this source, as a trace pass would have: the same bytes,
+ * read moments before, with the source's mtime. It is judged by checkStagedTrace like a fetched
+ * one. Created exclusively without following links, in the folder prepareStaging just emptied.
+ */
+export async function stageTraceCopy(target: string, trace: string, copy: TraceCopy): Promise<void> {
+  const path = join(stagingDir(target), trace);
+  const handle = await open(path, CREATE_NEW, 0o644);
+  try {
+    await handle.writeFile(copy.text);
+    const mtime = new Date(copy.mtimeMs);
+    await handle.utimes(mtime, mtime);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reads the fetched trace and refuses a source whose publication is unreadable or out of bounds (older than ours, ahead of the master, from the future). */

@@ -65,7 +65,7 @@ describe('classifyRsyncFailure', () => {
 describe('rsync probe arguments', () => {
   test('a password travels on stdin: argv only says --password-file=-', () => {
     const args = buildTraceReadArgs('rsync://alice@127.0.0.1:8873/sec/trace', '/tmp/x/trace', true);
-    assert.deepEqual(args, ['--no-motd', '--copy-links', '--max-size=65536', '--password-file=-', 'rsync://alice@127.0.0.1:8873/sec/trace', '/tmp/x/trace']);
+    assert.deepEqual(args, ['--no-motd', '--times', '--copy-links', '--max-size=65536', '--password-file=-', 'rsync://alice@127.0.0.1:8873/sec/trace', '/tmp/x/trace']);
     assert.ok(!buildTraceReadArgs('rsync://h/m/t', '/d', false).some((arg) => arg.startsWith('--password')));
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -16,7 +16,9 @@ describe('readSmallFile', () => {
   test('reads a regular file up to the cap, and says when there is none', async (t) => {
     const dir = await scratch(t);
     await writeFile(join(dir, 'f'), 'x'.repeat(100));
-    assert.deepEqual(await readSmallFile(join(dir, 'f'), 100), { kind: 'ok', text: 'x'.repeat(100) });
+    const stamp = new Date('2025-03-04T05:06:07Z');
+    await utimes(join(dir, 'f'), stamp, stamp);
+    assert.deepEqual(await readSmallFile(join(dir, 'f'), 100), { kind: 'ok', text: 'x'.repeat(100), mtimeMs: stamp.getTime() });
     assert.deepEqual(await readSmallFile(join(dir, 'missing'), 100), { kind: 'missing' });
     assert.deepEqual(await readSmallFile(join(dir, 'f', 'below-a-file'), 100), { kind: 'missing' });
   });

@@ -19,12 +19,15 @@ export async function dryRunCommand(
   const refusal = plan.refusal;
   if (input.json) {
     const failed = refusal === null ? {} : { result: 'failed', error: { code: refusal.code, message: refusal.message }, exitCode: exitCodeFor(refusal.code) };
-    context.stdout.write(`${JSON.stringify({ dryRun: true, ...failed, noop: plan.noop, source: plan.source, maxDelete: plan.maxDelete, commands: plan.commands, ...(rankingJson(plan.ranking) as object) }, null, 2)}\n`);
+    context.stdout.write(`${JSON.stringify({ dryRun: true, ...failed, noop: plan.noop, source: plan.source, maxDelete: plan.maxDelete, commands: plan.commands, traceFrom: plan.traceFrom, ...(rankingJson(plan.ranking) as object) }, null, 2)}\n`);
   } else {
     context.stdout.write(renderRanking(plan.ranking));
     if (refusal !== null) context.stdout.write(`\nrefused: ${refusal.message}\na sync would exit ${exitCodeFor(refusal.code)}\n`);
     else if (plan.noop !== null) context.stdout.write(`\nnothing to do: ${plan.noop}\n`);
-    else context.stdout.write(`\nwould sync from ${plan.source ?? '?'} (max ${plan.maxDelete} deletions):\n${plan.commands.map((argv) => `  ${quoteCommand(argv)}\n`).join('')}`);
+    else {
+      const trace = plan.traceFrom === 'probe' ? "  then the trace its probe read is put in place (no trace pass)\n" : '';
+      context.stdout.write(`\nwould sync from ${plan.source ?? '?'} (max ${plan.maxDelete} deletions):\n${plan.commands.map((argv) => `  ${quoteCommand(argv)}\n`).join('')}${trace}`);
+    }
   }
   if (refusal !== null) throw refusal;
   return 0;
