@@ -1,17 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CREATE_NEW } from '../util/no-follow.js';
 import { isProcessAlive } from '../util/process-alive.js';
 
+let tempCounter = 0;
+
 /**
  * A temp name next to `path`: same folder (so rename is atomic), dot-prefixed and ending in
  * `.tmp` (so node_exporter's textfile collector, which reads `*.prom`, never picks it up), with
- * the pid and random bytes so concurrent writers never share one.
+ * the pid, a counter and the time so concurrent writers never share one. Not random: the temp is
+ * created with O_EXCL|O_NOFOLLOW, so a name taken by anyone else fails rather than being used,
+ * and node:crypto (18 internal modules) stays off the no-op path.
  */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  tempCounter += 1;
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter.toString(16)}${Date.now().toString(16)}.tmp`);
 }
 
 /**

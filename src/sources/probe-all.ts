@@ -3,6 +3,7 @@ import type { Config, SourceConfig } from '../config/types.js';
 import { probeLatency, type Greeting, type LatencyResult } from './probe-latency.js';
 import { combineProbe, keepTraceCopy, loadClients, planProbe, readSourceFreshness, unmeasured, type FreshnessRead, type ProbeAllOptions } from './probe.js';
 import type { ProbeResult } from './types.js';
+import { monotonicMs } from '../util/monotonic.js';
 
 /**
  * Freshness reads (each an rsync process, or an HTTP request) running at once. Enough for a
@@ -34,7 +35,7 @@ export async function probeAll(config: Config, options: ProbeAllOptions = {}): P
     const timeout = AbortSignal.timeout(timeoutMs);
     return { timeout, signal: AbortSignal.any([caller, timeout]) };
   };
-  const started = performance.now();
+  const started = monotonicMs();
 
   // The master is measured first, and its read takes the first free slot.
   const order = [...config.sources].sort((a, b) => Number(b.master) - Number(a.master));

@@ -1,4 +1,5 @@
 import { connect, isIP, type Socket } from 'node:net';
+import { monotonicMs } from '../util/monotonic.js';
 
 export interface LatencyResult {
   /** At least one TCP connect succeeded. */
@@ -99,7 +100,7 @@ type Connected = number | { readonly ms: number; readonly greeting: Promise<Gree
 // loop free of process spawns while samples are taken, so this is the network's time.
 function connectOnce(ip: string, port: number, signal: AbortSignal, awaitGreeting: boolean): Promise<Connected> {
   return new Promise((done) => {
-    const started = performance.now();
+    const started = monotonicMs();
     const socket = connect({ host: ip, port });
     const finish = (result: Connected): void => {
       signal.removeEventListener('abort', onAbort);
@@ -109,7 +110,7 @@ function connectOnce(ip: string, port: number, signal: AbortSignal, awaitGreetin
     const onAbort = (): void => finish({ error: 'timed out' });
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
-      const ms = performance.now() - started;
+      const ms = monotonicMs() - started;
       if (!awaitGreeting) return finish(ms);
       signal.removeEventListener('abort', onAbort);
       done({ ms, greeting: readGreeting(socket, signal) });

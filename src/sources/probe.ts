@@ -7,6 +7,7 @@ import { freshnessFromListing, listTopLevel, readTraceOverRsync } from './probe-
 import { futureError } from './freshness.js';
 import { parseTrace } from './trace-format.js';
 import type { Freshness, ProbeFailureKind, ProbeResult, TraceCopy } from './types.js';
+import { monotonicMs } from '../util/monotonic.js';
 
 export interface ProbeOptions {
   /** The caller's signal: aborting it stops the probe (it then resolves, as a timeout). */
@@ -34,7 +35,7 @@ export type FreshnessRead = { readonly freshness: Freshness; readonly copy?: Tra
 export async function probeSource(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<ProbeResult> {
   // Load first, then start the clock: on a loaded host, loading the HTTP client alone can take a second.
   await loadClients([source], config);
-  const started = performance.now();
+  const started = monotonicMs();
   const timeout = AbortSignal.timeout(config.probe.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   const plan = planProbe(source);
@@ -78,7 +79,7 @@ export async function readSourceFreshness(source: SourceConfig, address: RsyncAd
 export interface ProbeParts {
   readonly latency: LatencyResult;
   readonly read: FreshnessRead;
-  /** performance.now() when this source's probe began. */
+  /** monotonicMs() when this source's probe began. */
   readonly started: number;
   /** The deadline of the read: when it fired, a failed read is a timeout, else a stop. */
   readonly timeout: AbortSignal;
@@ -104,7 +105,7 @@ export function combineProbe(source: SourceConfig, config: Config, parts: ProbeP
     freshness: 'freshness' in read ? read.freshness : null,
     via: source.http !== undefined && config.trace !== undefined ? 'http' : config.trace !== undefined ? 'rsync-trace' : 'rsync-listing',
     failure,
-    durationMs: Math.round(performance.now() - parts.started),
+    durationMs: Math.round(monotonicMs() - parts.started),
   };
 }
 

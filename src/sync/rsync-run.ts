@@ -3,6 +3,7 @@ import type { PassProgress } from './progress.js';
 import { readPassStderr, readPassStdout } from './rsync-output.js';
 import { emptyStats, type RsyncStats } from './rsync-stats.js';
 import { watchForStall } from './stall-watch.js';
+import { monotonicMs } from '../util/monotonic.js';
 
 export interface RsyncRunOptions {
   readonly binary: string;
@@ -49,7 +50,7 @@ const STALL_KILL_GRACE_MS = 300;
  * every transferring run ~85 ms and 13 MiB (BENCHMARKS.md), for nothing spawn lacks here.
  */
 export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const stats = emptyStats();
   const stderrLines: string[] = [];
   let killedByWatchdog = false;
@@ -142,7 +143,7 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
       killedByWatchdog,
       stalled,
       canceled,
-      durationMs: performance.now() - started,
+      durationMs: monotonicMs() - started,
       pid,
     };
   } finally {

@@ -14,6 +14,7 @@ import { runRsync, type RsyncRunResult } from './rsync-run.js';
 import type { PassGate, PassTicket } from './pass-gate.js';
 import type { PassProgress } from './progress.js';
 import { addStats, emptyStats, type RsyncStats } from './rsync-stats.js';
+import { monotonicMs } from '../util/monotonic.js';
 
 export interface PassContext {
   readonly config: Config;
@@ -74,7 +75,7 @@ async function attemptWith(
   context: PassContext,
 ): Promise<AttemptResult<SourcePassValue>> {
 
-  const started = performance.now();
+  const started = monotonicMs();
   const total = emptyStats();
   const pass = async (kind: RsyncPassPlan['kind']): Promise<RsyncOutcome> => {
     context.logger.info({ source: source.name, pass: kind, maxDelete: kind === 'trace' ? undefined : context.maxDelete }, passStartMessage(kind, source.name, context.maxDelete));
@@ -124,7 +125,7 @@ async function attemptWith(
       return failed({ class: 'local', exitCode: null, reason: `cannot put the trace in place: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
-  return { ok: true, exitCode: 0, bytesReceived: total.bytesReceived, value: { stats: total, durationMs: performance.now() - started } };
+  return { ok: true, exitCode: 0, bytesReceived: total.bytesReceived, value: { stats: total, durationMs: monotonicMs() - started } };
 }
 
 function refusal(reason: string): RsyncOutcome {
