@@ -6,6 +6,7 @@ import { probeLocal, type LocalProbe } from '../sources/probe-local.js';
 import { rankSources, type Ranking, type SyncMode } from '../sources/rank.js';
 import type { ProbeResult, TraceCopy } from '../sources/types.js';
 import { resolveMode, type RequestedMode } from './plan.js';
+import type { EarlyRead } from './early-read.js';
 import { probeWithEarlyNoop } from './probe-early.js';
 
 export interface LocalState {
@@ -40,11 +41,12 @@ export async function assessSources(input: {
   readonly full: boolean;
   readonly pinned: string | undefined;
   readonly signal: AbortSignal;
+  readonly early?: EarlyRead | undefined;
 }): Promise<Assessment> {
   const { config, state, pinned } = input;
   const traceCopies = new Map<string, TraceCopy>();
   const [early, history] = await Promise.all([
-    probeWithEarlyNoop({ config, local: state.local, mode: state.mode, full: input.full, pinned, signal: input.signal, traceCopies }),
+    probeWithEarlyNoop({ config, local: state.local, mode: state.mode, full: input.full, pinned, signal: input.signal, traceCopies, ...(input.early === undefined ? {} : { early: input.early }) }),
     readHistory(input.target),
   ]);
   if (input.signal.aborted) {

@@ -1,9 +1,10 @@
-import type { Config } from '../config/types.js';
+import type { Config, SourceConfig } from '../config/types.js';
 import { compareFreshness } from '../sources/freshness.js';
 import type { LocalProbe } from '../sources/probe-local.js';
 import { probeSource } from '../sources/probe.js';
 import { probeAll } from '../sources/probe-all.js';
 import type { SyncMode } from '../sources/rank.js';
+import type { EarlyRead } from './early-read.js';
 import type { ProbeResult, TraceCopy } from '../sources/types.js';
 
 export interface EarlyProbeInput {
@@ -15,6 +16,8 @@ export interface EarlyProbeInput {
   readonly signal: AbortSignal;
   /** Where the traces read over rsync are kept for the passes (see TraceCopy). */
   readonly traceCopies?: Map<string, TraceCopy>;
+  /** The master's read, started before the local state was known (see EarlyRead). */
+  readonly early?: EarlyRead;
 }
 
 /**
@@ -26,9 +29,11 @@ export async function probeWithEarlyNoop(input: EarlyProbeInput): Promise<{ prob
   const copies = input.traceCopies === undefined ? {} : { traceCopies: input.traceCopies };
   const master = input.config.sources.find((source) => source.master);
   const localFreshness = input.local.freshness;
-  if (master !== undefined && localFreshness !== null && input.mode === 'incremental' && !input.full && input.pinned === undefined) {
-    const first = await probeSource(master, input.config, { signal: input.signal, freshnessOnly: true, ...copies });
-    if (first.freshness !== null && compareFreshness(first.freshness, localFreshness) === 0) return { probes: [first], noop: true };
+  const eligible = master !== undefined && localFreshness !== null && input.mode === 'incremental' && !input.full && input.pinned === undefined;
+  const early = await earlyAnswer(input, master);
+  const first = early ?? (eligible ? await probeSource(master, input.config, { signal: input.signal, freshnessOnly: true, ...copies }) : undefined);
+  if (master !== undefined && first !== undefined) {
+    if (eligible && first.freshness !== null && compareFreshness(first.freshness, localFreshness) === 0) return { probes: [first], noop: true };
     // A master that failed has had its chance: its answer stands, and a hung master costs one
     // probe timeout, not two. One with news is measured with the others, its trace not read again.
     if (first.failure !== null) {
@@ -40,4 +45,23 @@ export async function probeWithEarlyNoop(input: EarlyProbeInput): Promise<{ prob
     }
   }
   return { probes: await probeAll(input.config, { signal: input.signal, ...copies }), noop: false };
+}
+
+/**
+ * The early read's result, when it answered (a stopped one, whose run was waiting for the lock, is
+ * no answer), its trace copy joined to this run's. An abort of this assessment stops the read.
+ */
+async function earlyAnswer(input: EarlyProbeInput, master: SourceConfig | undefined): Promise<ProbeResult | undefined> {
+  const { early } = input;
+  if (early === undefined || master === undefined || early.master !== master.name) return undefined;
+  const stop = () => void early.stop();
+  input.signal.addEventListener('abort', stop, { once: true });
+  try {
+    const result = await early.result;
+    if (result.failure?.kind === 'stopped') return undefined;
+    for (const [name, copy] of early.traceCopies) input.traceCopies?.set(name, copy);
+    return result;
+  } finally {
+    input.signal.removeEventListener('abort', stop);
+  }
 }

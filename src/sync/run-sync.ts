@@ -22,6 +22,7 @@ import { maxDeleteFor } from './rsync-args.js';
 import type { PassesResult } from './run-passes.js';
 import { checkCandidates, checkMaxDeleteRepeat, checkRequest } from './preflight.js';
 import { traceBoundsOf } from './trace-bounds.js';
+import type { EarlyRead } from './early-read.js';
 
 export interface SyncRequest {
   readonly config: Config;
@@ -44,6 +45,8 @@ export interface SyncRequest {
   readonly gate?: PassGate;
   /** A partial mirror's filter rules. */
   readonly filters?: readonly string[];
+  /** The master's read, started by the caller as soon as the config was known; the caller stops it after the run. */
+  readonly early?: EarlyRead;
 }
 
 export interface SyncReport {
@@ -77,7 +80,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   let state = await readLocalState(config, target, request.mode);
   const stopProbes = new AbortController();
   const assess = (signal: AbortSignal) => {
-    const promise = assessSources({ config, target, state, full: request.full, pinned: request.source, signal });
+    const promise = assessSources({ config, target, state, full: request.full, pinned: request.source, signal, early: request.early });
     promise.catch(() => undefined); // awaited below; this only keeps an early exit from leaving it unhandled
     return promise;
   };

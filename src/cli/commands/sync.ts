@@ -6,7 +6,8 @@ import { renderMetrics, writeMetricsFile } from '../../report/metrics.js';
 import type { RunStatus } from '../../report/status-file.js';
 import type { RequestedMode } from '../../sync/plan.js';
 import type { PassProgress } from '../../sync/progress.js';
-import { runSync, SyncFailure, type SyncReport } from '../../sync/run-sync.js';
+import { startEarlyRead } from '../../sync/early-read.js';
+import type { SyncReport } from '../../sync/run-sync.js';
 import type { CliContext } from '../context.js';
 import { checkHostFlags } from '../host-flags.js';
 import type { CliLogger } from '../logger.js';
@@ -55,12 +56,23 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   }
 
   const started = Date.now();
+  // The master's trace read is most of a run that finds nothing new: it starts now, and the sync
+  // machinery loads while it runs. A pinned source or a verifying run asks its own questions.
+  const early = hostMirror === undefined && options.source === undefined && !full ? startEarlyRead(config, context.signal) : undefined;
   let report: SyncReport | undefined;
   let exitCode = 0;
   // A progress line only for a person watching: a terminal, and neither --quiet nor --json.
   const progress = context.stdoutIsTTY && options.quiet !== true && options.json !== true ? createProgressLine(context.stdout) : undefined;
   // A log line must not be glued to the progress line: erase it first; the next update redraws it.
   if (progress !== undefined) cliLogger.beforeStderrWrite = () => progress.clear();
+  let sync: typeof import('../../sync/run-sync.js');
+  try {
+    sync = await import('../../sync/run-sync.js');
+  } catch (error) {
+    await early?.stop();
+    throw error;
+  }
+  const { runSync, SyncFailure } = sync;
   try {
     const request = {
       mode: options.mode,
@@ -73,7 +85,7 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
       // A host's mirror serves its pending triggers and updates the host files, as in sync --all.
       ...hostMirror?.extras,
     };
-    report = hostMirror === undefined ? await runSync({ ...request, config, target }) : await hostMirror.sync(request, config);
+    report = hostMirror === undefined ? await runSync({ ...request, config, target, ...(early === undefined ? {} : { early }) }) : await hostMirror.sync(request, config);
     progress?.clear();
     summarize(report.status, logger);
     return 0;
@@ -83,6 +95,8 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
     if (error instanceof MirrorsyncError) exitCode = exitCodeFor(error.code);
     throw error;
   } finally {
+    // Never an rsync left behind, whatever ended the run (a refused target, a held lock).
+    await early?.stop();
     if (report !== undefined) {
       if (hostMirror !== undefined && report.status.result !== 'running') await hostMirror.after(report.status.result);
       if (options.json === true) context.stdout.write(`${JSON.stringify(report.status, null, 2)}\n`);
