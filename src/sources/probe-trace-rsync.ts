@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { classifyRsyncFailure, runRsyncProbe } from './probe-rsync-run.js';
 import type { Freshness, ProbeFailureKind, TraceCopy } from './types.js';
 import { readSmallFile } from '../util/no-follow.js';
+import { monotonicMs } from '../util/monotonic.js';
 
 export interface RsyncProbeOptions {
   /** rsync binary (config.rsync.binary). */
@@ -45,7 +46,7 @@ export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOp
     if (outcome.exitCode !== 0) return { failure: classifyRsyncFailure(outcome.exitCode, outcome.stderr) };
     // rsync exits 0 when it skips a directory, a dangling link or a file over --max-size.
     const read = await readSmallFile(destination, TRACE_MAX_BYTES);
-    if (read.kind === 'ok') return { text: read.text, mtimeMs: read.mtimeMs };
+    if (read.kind === 'ok') return { text: read.text, mtimeMs: read.mtimeMs, readAtMs: monotonicMs() };
     return fail('trace-garbage', `the trace is not a regular file of at most ${TRACE_MAX_BYTES / 1024} KiB`);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -132,13 +132,13 @@ async function readFreshness(source: SourceConfig, address: RsyncAddress | undef
   return 'failure' in freshness ? freshness : { freshness };
 }
 
-function toFreshness(read: { readonly text: string; readonly mtimeMs?: number } | { readonly failure: Failure }): FreshnessRead {
+function toFreshness(read: { readonly text: string; readonly mtimeMs?: number; readonly readAtMs?: number } | { readonly failure: Failure }): FreshnessRead {
   if ('failure' in read) return read;
   // No bound here: refuseFuture judges every freshness against the configured skew.
   const parsed = parseTrace(read.text, new Date(), Number.POSITIVE_INFINITY);
   if ('error' in parsed) return { failure: { kind: 'trace-garbage', message: parsed.error } };
   // Only a copy made over rsync is the tree's own trace; an HTTP server's may be another file.
-  return read.mtimeMs === undefined ? { freshness: parsed } : { freshness: parsed, copy: { text: read.text, mtimeMs: read.mtimeMs } };
+  return read.mtimeMs === undefined || read.readAtMs === undefined ? { freshness: parsed } : { freshness: parsed, copy: { text: read.text, mtimeMs: read.mtimeMs, readAtMs: read.readAtMs } };
 }
 
 function httpEndpoint(http: string | undefined): { host: string; port: number } | undefined {

@@ -13,6 +13,8 @@ export interface Freshness {
 export interface TraceCopy {
   readonly text: string;
   readonly mtimeMs: number;
+  /** monotonicMs() when the copy was made. */
+  readonly readAtMs: number;
 }
 
 /** Why a probe could not tell a source's freshness. */

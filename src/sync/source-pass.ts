@@ -4,7 +4,7 @@ import type { RunLog } from '../report/run-log.js';
 import { formatRsyncUrl, parseRsyncAddress, redactUrl, type RsyncAddress } from '../sources/address.js';
 import { readSourcePassword } from '../sources/password.js';
 import type { TraceCopy } from '../sources/types.js';
-import { checkStagedTrace, installStagedTrace, prepareStaging, stageTraceCopy, stagingDir, type StagedTrace } from './staged-trace.js';
+import { checkStagedTrace, installStagedTrace, prepareStaging, stageTraceCopy, stagingDir, usableTraceCopy, type StagedTrace } from './staged-trace.js';
 import type { AttemptResult } from './failover.js';
 import type { TraceBounds } from './trace-bounds.js';
 import { buildRsyncArgs, type RsyncPassPlan } from './rsync-args.js';
@@ -35,7 +35,8 @@ export interface PassContext {
   /**
    * The traces the probes copied over rsync, by source: the first attempt at such a source stages
    * that copy instead of running a trace pass (one rsync start and exit less on every run that
-   * transfers). Taken once: a retry fetches the trace again.
+   * transfers). Taken once, and only while recent: a retry, or a catch-up pass after a long
+   * bootstrap, fetches the trace again.
    */
   readonly traceCopies?: Map<string, TraceCopy>;
 }
@@ -97,7 +98,7 @@ async function attemptWith(
     } catch (error) {
       return failed({ class: 'local', exitCode: null, reason: `cannot prepare ${stagingDir(context.target)}: ${error instanceof Error ? error.message : String(error)}` });
     }
-    const copy = context.traceCopies?.get(source.name);
+    const copy = usableTraceCopy(context.traceCopies?.get(source.name), monotonicMs());
     context.traceCopies?.delete(source.name);
     if (copy !== undefined) {
       try {

@@ -30,6 +30,19 @@ export async function prepareStaging(target: string, trace: string): Promise<voi
 }
 
 /**
+ * How old a probe's copy of the trace may be and still stand for the source's trace. A bulk pass
+ * starts seconds after the probe; a catch-up pass after an hours-long bootstrap does not, and the
+ * source has published since: its trace is then fetched again. (An old copy would not be unsafe,
+ * only an older claim than the tree holds, corrected by the next run.)
+ */
+export const TRACE_COPY_MAX_AGE_MS = 60_000;
+
+/** The copy to stage for a source, when there is one recent enough. Pure. */
+export function usableTraceCopy(copy: TraceCopy | undefined, nowMs: number): TraceCopy | undefined {
+  return copy !== undefined && nowMs - copy.readAtMs <= TRACE_COPY_MAX_AGE_MS ? copy : undefined;
+}
+
+/**
  * Stages the trace its probe copied from this source, as a trace pass would have: the same bytes,
  * read moments before, with the source's mtime. It is judged by checkStagedTrace like a fetched
  * one. Created exclusively without following links, in the folder prepareStaging just emptied.
