@@ -9,13 +9,15 @@ let tempCounter = 0;
 /**
  * A temp name next to `path`: same folder (so rename is atomic), dot-prefixed and ending in
  * `.tmp` (so node_exporter's textfile collector, which reads `*.prom`, never picks it up), with
- * the pid, a counter and the time so concurrent writers never share one. Not random: the temp is
- * created with O_EXCL|O_NOFOLLOW, so a name taken by anyone else fails rather than being used,
- * and node:crypto (18 internal modules) stays off the no-op path.
+ * the pid, a counter, the time and random digits so concurrent writers do not share one, even
+ * two containers' PID 1 writing into one folder. Math.random, not node:crypto (18 internal modules
+ * on the no-op path): the name needs to be unlikely to collide, not secret, since the temp is
+ * created with O_EXCL|O_NOFOLLOW and a name someone else took fails instead of being used.
  */
 export function tempPathFor(path: string): string {
   tempCounter += 1;
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter.toString(16)}${Date.now().toString(16)}.tmp`);
+  const unique = `${tempCounter.toString(16)}f${Date.now().toString(16)}f${Math.floor(Math.random() * 2 ** 48).toString(16)}`;
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${unique}.tmp`);
 }
 
 /**
@@ -28,8 +30,10 @@ export function tempPathFor(path: string): string {
 export async function writeFileAtomic(path: string, data: string, mode?: number): Promise<void> {
   const temp = tempPathFor(path);
   let handle: FileHandle | undefined;
+  let created = false;
   try {
     handle = await open(temp, CREATE_NEW, mode ?? 0o666);
+    created = true;
     if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data, 'utf8');
     await handle.sync();
@@ -38,7 +42,8 @@ export async function writeFileAtomic(path: string, data: string, mode?: number)
     await rename(temp, path);
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await rm(temp, { force: true }).catch(() => undefined);
+    // Only our own temp: a name that was taken (EEXIST) is another writer's file in progress.
+    if (created) await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
   await syncDirectory(dirname(path));

@@ -36,7 +36,7 @@ function passwordArgs(withPassword: boolean): string[] {
 }
 
 /** Reads a remote file through an rsync daemon by copying it into a private temp dir. */
-export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOptions): Promise<TraceCopy | Failure> {
+export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOptions): Promise<(TraceCopy & { readonly text: string }) | Failure> {
   const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-probe-'));
   try {
     const destination = join(dir, 'trace');
@@ -46,7 +46,7 @@ export async function readTraceOverRsync(traceUrl: string, options: RsyncProbeOp
     if (outcome.exitCode !== 0) return { failure: classifyRsyncFailure(outcome.exitCode, outcome.stderr) };
     // rsync exits 0 when it skips a directory, a dangling link or a file over --max-size.
     const read = await readSmallFile(destination, TRACE_MAX_BYTES);
-    if (read.kind === 'ok') return { text: read.text, mtimeMs: read.mtimeMs, readAtMs: monotonicMs() };
+    if (read.kind === 'ok') return { text: read.text, bytes: read.bytes, mtimeMs: read.mtimeMs, readAtMs: monotonicMs() };
     return fail('trace-garbage', `the trace is not a regular file of at most ${TRACE_MAX_BYTES / 1024} KiB`);
   } finally {
     await rm(dir, { recursive: true, force: true });

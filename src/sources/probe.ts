@@ -34,10 +34,14 @@ export type FreshnessRead = { readonly freshness: Freshness; readonly copy?: Tra
 /** Probes one source: latency and freshness in parallel, the whole within config.probe.timeoutMs. Never rejects. */
 export async function probeSource(source: SourceConfig, config: Config, options: ProbeOptions = {}): Promise<ProbeResult> {
   // Load first, then start the clock: on a loaded host, loading the HTTP client alone can take a second.
-  await loadClients([source], config);
+  const loaded = await loadClients([source], config).then(
+    () => undefined,
+    (error: unknown): FreshnessRead => ({ failure: { kind: 'refused', message: `cannot load the HTTP client: ${error instanceof Error ? error.message : String(error)}` } }),
+  );
   const started = monotonicMs();
   const timeout = AbortSignal.timeout(config.probe.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  if (loaded !== undefined) return combineProbe(source, config, { latency: unmeasured('not measured'), read: loaded, started, timeout, signal, freshnessOnly: true });
   const plan = planProbe(source);
   if ('failure' in plan) return combineProbe(source, config, { latency: unmeasured('no address'), read: plan, started, timeout, signal, freshnessOnly: true });
   const freshnessOnly = options.freshnessOnly === true;
@@ -132,13 +136,14 @@ async function readFreshness(source: SourceConfig, address: RsyncAddress | undef
   return 'failure' in freshness ? freshness : { freshness };
 }
 
-function toFreshness(read: { readonly text: string; readonly mtimeMs?: number; readonly readAtMs?: number } | { readonly failure: Failure }): FreshnessRead {
+function toFreshness(read: { readonly text: string; readonly bytes?: Buffer; readonly mtimeMs?: number; readonly readAtMs?: number } | { readonly failure: Failure }): FreshnessRead {
   if ('failure' in read) return read;
   // No bound here: refuseFuture judges every freshness against the configured skew.
   const parsed = parseTrace(read.text, new Date(), Number.POSITIVE_INFINITY);
   if ('error' in parsed) return { failure: { kind: 'trace-garbage', message: parsed.error } };
   // Only a copy made over rsync is the tree's own trace; an HTTP server's may be another file.
-  return read.mtimeMs === undefined || read.readAtMs === undefined ? { freshness: parsed } : { freshness: parsed, copy: { text: read.text, mtimeMs: read.mtimeMs, readAtMs: read.readAtMs } };
+  const { bytes, mtimeMs, readAtMs } = read;
+  return bytes === undefined || mtimeMs === undefined || readAtMs === undefined ? { freshness: parsed } : { freshness: parsed, copy: { bytes, mtimeMs, readAtMs } };
 }
 
 function httpEndpoint(http: string | undefined): { host: string; port: number } | undefined {

@@ -11,7 +11,8 @@ export interface Freshness {
  * trace again in a pass of its own.
  */
 export interface TraceCopy {
-  readonly text: string;
+  /** The file as it arrived: installed byte for byte (a decoded and re-encoded text would not be). */
+  readonly bytes: Buffer;
   readonly mtimeMs: number;
   /** monotonicMs() when the copy was made. */
   readonly readAtMs: number;

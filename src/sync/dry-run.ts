@@ -55,7 +55,7 @@ export async function planDryRun(input: {
   const address = source?.url === undefined ? undefined : parseRsyncAddress(source.url);
   const commands: string[][] = [];
   // A real run's first attempt at a source its probe read over rsync stages that copy instead.
-  const traceFrom = config.trace === undefined ? null : source !== undefined && assessment.traceCopies.has(source.name) ? 'probe' : 'pass';
+  const traceFrom = config.trace === undefined || source === undefined ? null : assessment.traceCopies.has(source.name) ? 'probe' : 'pass';
   if (source !== undefined && address !== undefined && !('error' in address)) {
     const usesPassword = address.password !== undefined || source.passwordFile !== undefined;
     // The trace first (into .mirrorsync/incoming, moved into the tree once the bulk pass is done).

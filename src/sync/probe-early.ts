@@ -4,8 +4,8 @@ import type { LocalProbe } from '../sources/probe-local.js';
 import { probeSource } from '../sources/probe.js';
 import { probeAll } from '../sources/probe-all.js';
 import type { SyncMode } from '../sources/rank.js';
-import type { EarlyRead } from './early-read.js';
 import type { ProbeResult, TraceCopy } from '../sources/types.js';
+import type { EarlyRead } from './early-read.js';
 
 export interface EarlyProbeInput {
   readonly config: Config;
@@ -48,20 +48,25 @@ export async function probeWithEarlyNoop(input: EarlyProbeInput): Promise<{ prob
 }
 
 /**
- * The early read's result, when it answered (a stopped one, whose run was waiting for the lock, is
- * no answer), its trace copy joined to this run's. An abort of this assessment stops the read.
+ * The early read's result, when it answered (one stopped before answering is no answer), its trace
+ * copy joined to this run's. An aborted assessment stops waiting but leaves the read running: a
+ * run that judges again after the lock (another run finished meanwhile) still wants it, and its
+ * owner, the sync command, stops it when the run ends.
  */
 async function earlyAnswer(input: EarlyProbeInput, master: SourceConfig | undefined): Promise<ProbeResult | undefined> {
   const { early } = input;
-  if (early === undefined || master === undefined || early.master !== master.name) return undefined;
-  const stop = () => void early.stop();
-  input.signal.addEventListener('abort', stop, { once: true });
+  if (early === undefined || master === undefined || early.master !== master.name || input.signal.aborted) return undefined;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    input.signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    const result = await early.result;
-    if (result.failure?.kind === 'stopped') return undefined;
+    const result = await Promise.race([early.result, aborted]);
+    if (result === undefined || result.failure?.kind === 'stopped') return undefined;
     for (const [name, copy] of early.traceCopies) input.traceCopies?.set(name, copy);
     return result;
   } finally {
-    input.signal.removeEventListener('abort', stop);
+    if (onAbort !== undefined) input.signal.removeEventListener('abort', onAbort);
   }
 }

@@ -48,8 +48,9 @@ export interface SourcePassValue {
 
 /**
  * One attempt at one source. With a trace configured, the source's trace is fetched first, into
- * `.mirrorsync/incoming/` (or the copy its probe just made is put there): a source without it, with garbage in it, or older than the local copy
- * is refused before any deletion. Then the bulk pass (everything but the trace), and only then
+ * `.mirrorsync/incoming/` (or the copy its probe just made is put there): a source without it,
+ * with garbage in it, or older than the local copy is refused before any deletion. Then the bulk
+ * pass (everything but the trace), and only then
  * the fetched trace is moved into the tree. Because a master writes its trace last, a trace read
  * before the bulk pass never claims more than the tree that pass brought: a publication that lands
  * mid-run is picked up by the next run instead of being announced over a half-synced tree.
@@ -107,7 +108,7 @@ async function attemptWith(
         return failed({ class: 'local', exitCode: null, reason: `cannot stage the trace in ${stagingDir(context.target)}: ${error instanceof Error ? error.message : String(error)}` });
       }
       context.logger.info({ source: source.name, pass: 'trace' }, `trace from ${source.name}: the copy its probe read, no trace pass`);
-      context.runLog.write(`== trace from ${source.name}: the copy its probe read moments ago (${copy.text.length} bytes), no trace pass`);
+      context.runLog.write(`== trace from ${source.name}: the copy its probe read moments ago (${copy.bytes.length} bytes), no trace pass`);
     } else {
       const fetched = await pass('trace');
       if (fetched.class !== 'success') return failed(missingTraceIsRefusal(fetched, context.config.trace));

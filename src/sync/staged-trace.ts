@@ -51,7 +51,10 @@ export async function stageTraceCopy(target: string, trace: string, copy: TraceC
   const path = join(stagingDir(target), trace);
   const handle = await open(path, CREATE_NEW, 0o644);
   try {
-    await handle.writeFile(copy.text);
+    // Exactly 0644 whatever the umask: what the trace pass's --perms --chmod=ug-s,a-t,o-w gave a
+    // source's 0644 trace, and readable by the web server and downstream mirrors.
+    await handle.chmod(0o644);
+    await handle.writeFile(copy.bytes);
     const mtime = new Date(copy.mtimeMs);
     await handle.utimes(mtime, mtime);
   } finally {

@@ -14,7 +14,7 @@ export const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | consta
 export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export type SmallFileRead =
-  | { readonly kind: 'ok'; readonly text: string; readonly mtimeMs: number }
+  | { readonly kind: 'ok'; readonly text: string; readonly bytes: Buffer; readonly mtimeMs: number }
   | { readonly kind: 'missing' }
   | { readonly kind: 'refused'; readonly problem: string };
 
@@ -52,7 +52,8 @@ export async function readSmallFile(path: string, maxBytes: number): Promise<Sma
       length += bytesRead;
       if (length > maxBytes) return refused(`is larger than ${formatBytes(maxBytes)}`);
     }
-    return { kind: 'ok', text: buffer.toString('utf8', 0, length), mtimeMs: opened.mtimeMs };
+    const bytes = buffer.subarray(0, length);
+    return { kind: 'ok', text: bytes.toString('utf8'), bytes, mtimeMs: opened.mtimeMs };
   } catch (error) {
     return refused(`cannot be read (${errnoOf(error) ?? 'error'})`);
   } finally {

@@ -11,7 +11,9 @@ async function scratch(t: TestContext): Promise<string> {
   return dir;
 }
 
-const COPY = { text: 'Sat Jun  1 12:00:00 UTC 2025\n', mtimeMs: Date.parse('2025-06-01T12:00:00Z'), readAtMs: 1_000_000 };
+// Not valid UTF-8 at the end: the trace goes in byte for byte, not decoded and re-encoded.
+const BYTES = Buffer.concat([Buffer.from('Sat Jun  1 12:00:00 UTC 2025\n'), Buffer.from([0xff, 0xfe, 0x0a])]);
+const COPY = { bytes: BYTES, mtimeMs: Date.parse('2025-06-01T12:00:00Z'), readAtMs: 1_000_000 };
 
 describe("a probe's copy of the trace", () => {
   test('stands for the source only while recent: a copy older than the limit is fetched again', () => {
@@ -21,15 +23,20 @@ describe("a probe's copy of the trace", () => {
     assert.equal(usableTraceCopy(undefined, COPY.readAtMs), undefined);
   });
 
-  test('is staged with its bytes, the source mtime and our own mode', async (t) => {
+  test('is staged with its exact bytes, the source mtime and mode 0644 whatever the umask', async (t) => {
     const target = await scratch(t);
     await prepareStaging(target, 'zzz/timestamp.html');
-    await stageTraceCopy(target, 'zzz/timestamp.html', COPY);
+    const umask = process.umask(0o077);
+    try {
+      await stageTraceCopy(target, 'zzz/timestamp.html', COPY);
+    } finally {
+      process.umask(umask);
+    }
     const path = join(stagingDir(target), 'zzz/timestamp.html');
-    assert.equal(await readFile(path, 'utf8'), COPY.text);
+    assert.deepEqual(await readFile(path), BYTES);
     const info = await lstat(path);
     assert.equal(info.mtimeMs, COPY.mtimeMs);
-    assert.equal(info.mode & 0o7022, 0, 'no setuid, setgid, sticky, group or world write');
+    assert.equal(info.mode & 0o7777, 0o644, 'readable by the web server; no setuid, setgid, sticky, group or world write');
   });
 
   test('never writes through a link planted where it goes, nor over a file already there', async (t) => {

@@ -56,15 +56,15 @@ export async function syncCommand(options: SyncOptions, context: CliContext, cli
   }
 
   const started = Date.now();
-  // The master's trace read is most of a run that finds nothing new: it starts now, and the sync
-  // machinery loads while it runs. A pinned source or a verifying run asks its own questions.
-  const early = hostMirror === undefined && options.source === undefined && !full ? startEarlyRead(config, context.signal) : undefined;
   let report: SyncReport | undefined;
   let exitCode = 0;
   // A progress line only for a person watching: a terminal, and neither --quiet nor --json.
   const progress = context.stdoutIsTTY && options.quiet !== true && options.json !== true ? createProgressLine(context.stdout) : undefined;
   // A log line must not be glued to the progress line: erase it first; the next update redraws it.
   if (progress !== undefined) cliLogger.beforeStderrWrite = () => progress.clear();
+  // The master's trace read is most of a run that finds nothing new: it starts now, and the sync
+  // machinery loads while it runs. A pinned source or a verifying run asks its own questions.
+  const early = hostMirror === undefined && options.source === undefined && !full ? startEarlyRead(config, context.signal) : undefined;
   let sync: typeof import('../../sync/run-sync.js');
   try {
     sync = await import('../../sync/run-sync.js');
