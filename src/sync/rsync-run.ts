@@ -23,6 +23,8 @@ export interface RsyncRunOptions {
   readonly killGraceMs?: number;
   /** `--info=progress2` updates, when the pass asked for them. */
   readonly onProgress?: (progress: PassProgress) => void;
+  /** Called once rsync has been started. */
+  readonly onSpawned?: () => void;
 }
 
 export interface RsyncRunResult {
@@ -67,6 +69,7 @@ export async function runRsync(options: RsyncRunOptions): Promise<RsyncRunResult
     stdio: [options.password === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', options.lockFd ?? 'ignore', ...(options.extraFds ?? [])],
   });
   const pid = subprocess.pid;
+  options.onSpawned?.();
   if (options.password !== undefined && subprocess.stdin !== null) {
     subprocess.stdin.on('error', () => {}); // rsync may exit before reading it (EPIPE)
     subprocess.stdin.end(`${options.password}\n`);

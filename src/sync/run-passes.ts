@@ -45,13 +45,21 @@ export interface PassesResult {
 export async function runPasses(input: PassesInput): Promise<PassesResult> {
   const { request } = input;
   const { config, logger } = request;
-  // Asked only here, where a pass runs: the no-op path never spawns `rsync --version`.
-  const versionWarning = config.rsync.cve2024Patched ? undefined : checkRsyncVersion(config.rsync.binary);
+  // Asked only here, where a pass runs (the no-op path never spawns `rsync --version`), and once
+  // the first pass has started: waiting for it, or even forking it first, held every transfer's
+  // start back by 5-10 ms. Its answer is logged when it comes, during that pass.
+  let versionWarning: Promise<void> | undefined;
+  const checkVersion = (): void => {
+    if (versionWarning !== undefined || config.rsync.cve2024Patched) return;
+    versionWarning = checkRsyncVersion(config.rsync.binary).then((warning) => {
+      if (warning !== undefined) logger.warn({ binary: config.rsync.binary }, warning);
+    });
+  };
   // p-retry is loaded only when a pass is about to run: the no-op path never pays for it.
+(globalThis as any).__mark?.('passes-start');
   const { syncWithFailover } = await import('./failover.js');
   const runLog = await openRunLog(request.target, { redact: redactCredentials });
-  const warning = await versionWarning;
-  if (warning !== undefined) logger.warn({ binary: config.rsync.binary }, warning);
+(globalThis as any).__mark?.('log-opened');
   const context: PassContext = {
     config,
     target: request.target,
@@ -63,6 +71,7 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     full: request.full,
     traceBounds: input.traceBounds,
     traceCopies: new Map(input.traceCopies),
+    onPassSpawned: checkVersion,
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
     ...(request.gate === undefined ? {} : { gate: request.gate }),
     ...(request.filters === undefined ? {} : { filters: request.filters }),
@@ -115,6 +124,8 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     }
     return result;
   } finally {
+    checkVersion(); // every source refused before any pass: the warning still belongs in this run
+    await versionWarning;
     // The log must not mask how the passes ended: on a full disk its own close fails too.
     await runLog.close().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not write last-run.log'));
   }

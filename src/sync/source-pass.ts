@@ -39,6 +39,8 @@ export interface PassContext {
    * bootstrap, fetches the trace again.
    */
   readonly traceCopies?: Map<string, TraceCopy>;
+  /** Called each time a pass's rsync has been started. */
+  readonly onPassSpawned?: () => void;
 }
 
 export interface SourcePassValue {
@@ -206,6 +208,7 @@ async function runPass(
     maxDurationMs: config.rsync.maxDurationSeconds * 1000,
     stallTimeoutMs: config.rsync.timeoutSeconds * 1000,
     ...(onProgress === undefined ? {} : { onProgress: (progress: PassProgress) => onProgress(source.name, progress) }),
+    ...(context.onPassSpawned === undefined ? {} : { onSpawned: context.onPassSpawned }),
   });
   context.runLog.write(`== ${kind} pass from ${source.name} ended: exit ${result.exitCode ?? `signal ${result.signal ?? '?'}`} after ${(result.durationMs / 1000).toFixed(1)} s`);
   return result;
