@@ -7,7 +7,12 @@ import { markdownTable, medianCell, ratio, seconds, verdict, type Bench, type Be
 // Issue 6: a scheduled run that finds nothing new, against a mirror that already equals the
 // source, by tree size; with the baselines a mirror operator would otherwise run from cron.
 
-const REPS = 9;
+// A no-op is ~0.2 s, and the rsync that reads the trace (in mirrorsync and in the floor alike) ends
+// in steps of 20 ms (its wait loops sleep 20 ms at a time): with 9 rounds a median moved by a whole
+// step between runs of the same code, a 0.12x swing of the ratio to the floor. 21 rounds cost
+// about a minute more at 100k files; the 1M case stays at 7 (each round runs two bare rsyncs of 7
+// and 15 s).
+const REPS = 21;
 const REPS_LARGE = 7;
 
 interface SizeResult {

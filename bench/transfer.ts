@@ -30,7 +30,8 @@ const CASES: readonly Case[] = [
   { key: 'small-30000', label: '30,000 files of 64 B', files: 30_000, bytesPerFile: 64, reps: 9 },
   { key: 'big-20x50M', label: '20 files of 50 MB', files: 20, bytesPerFile: 50_000_000, reps: 7, fixedCost: true },
 ];
-const LARGE_CASES: readonly Case[] = [{ key: 'small-100000', label: '100,000 files of 64 B', files: 100_000, bytesPerFile: 64, reps: 3 }];
+// 5 rounds, not 3: with 3, one slow round of either side moved the ratio by 0.08x (2026-11-30).
+const LARGE_CASES: readonly Case[] = [{ key: 'small-100000', label: '100,000 files of 64 B', files: 100_000, bytesPerFile: 64, reps: 5 }];
 
 interface CaseResult {
   readonly spec: Case;
