@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { lockFileOf, lockIsFree, rsyncProcesses } from '../faults/support.js';
-import { buildNetwork, useLab } from '../lab/index.js';
+import { buildNetwork, HOUR_MS, TRACE_PATH, useLab } from '../lab/index.js';
 import { isProcessAlive } from '../lab/index.js';
 import { runCli } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
@@ -42,5 +42,25 @@ describe('the early read of the master ends with the run', () => {
     assert.equal(result.code, 78, `exit ${result.code}: ${result.stderr}`);
     assert.match(result.stderr, /target/i);
     assert.deepEqual([...rsyncProcesses(net.stalls.get('master')?.url ?? '?').keys()], [], 'an rsync of the early read outlived the run');
+  });
+
+  test('a no-op asks the master alone: dead sources see no connection, the run waits for none of them', async (t) => {
+    const lab = await useLab(t);
+    const net = await buildNetwork(lab, {
+      sources: [
+        { name: 'master', master: true, tree: { files: 10, trace: { path: TRACE_PATH, at: new Date(Date.now() - HOUR_MS) } } },
+        { name: 'silent', kind: 'stall' },
+        { name: 'gone', kind: 'closed' },
+      ],
+      probe: { timeoutMs: 2_000 },
+    });
+    assert.equal((await runCli(['sync', '--config', net.configPath])).code, 0);
+    const silent = net.stalls.get('silent');
+    const before = silent?.connections() ?? -1;
+    await net.reconfigure({ probe: LONG_PROBE });
+    const run = await runCli(['sync', '--config', net.configPath, '--json'], GUARD);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { result: string }).result, 'noop');
+    assert.equal(silent?.connections(), before, 'the no-op connected to a dead source');
   });
 });
