@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { lstat, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { buildNetwork, HOUR_MS, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
+import { patchConfig } from '../faults/support.js';
+import { buildNetwork, formatTrace, HOUR_MS, startTraceHttpServer, TRACE_PATH, treeDigest, useLab, writeTrace } from '../lab/index.js';
 import { runCli } from '../support/cli.js';
 
 // Issue 12: the tree's trace is the copy the source's probe made over rsync, so a run that
@@ -58,12 +59,21 @@ describe('the trace read by the probe is the one installed', () => {
   test('a source probed over HTTP still gets a trace pass: the tree holds the rsync module trace, never the HTTP one', async (t) => {
     const lab = await useLab(t);
     const net = await buildNetwork(lab, {
-      sources: [{ name: 'master', master: true, httpMode: 'normal', tree: { files: 10, trace: { path: TRACE_PATH, at: new Date(NOW - HOUR_MS) } } }],
+      sources: [{ name: 'master', master: true, tree: { files: 10, trace: { path: TRACE_PATH, at: new Date(NOW - HOUR_MS) } } }],
+    });
+    // The web side publishes another (valid, older) trace than the module holds.
+    const web = await startTraceHttpServer(lab, { body: formatTrace(new Date(NOW - 2 * HOUR_MS)) });
+    await patchConfig(net.configPath, (doc) => {
+      const master = doc.sources[0];
+      if (master !== undefined) master['http'] = web.url;
     });
     const run = await runCli(['sync', '--config', net.configPath, '--json']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(await traceSends(await net.daemon('master').log()), 1, 'read once, by the trace pass (the probe used HTTP)');
-    assert.equal(await readFile(join(net.target, TRACE_PATH), 'utf8'), await readFile(join(net.tree('master'), TRACE_PATH), 'utf8'));
+    const installed = await readFile(join(net.target, TRACE_PATH), 'utf8');
+    assert.equal(installed, await readFile(join(net.tree('master'), TRACE_PATH), 'utf8'));
+    assert.notEqual(installed, formatTrace(new Date(NOW - 2 * HOUR_MS)), 'the web trace was installed');
+    assert.ok(web.requests() > 0, 'the probe did not read the web side');
     const log = await readFile(join(net.target, '.mirrorsync', 'last-run.log'), 'utf8');
     assert.match(log, /^== trace pass from master: /m);
     assert.doesNotMatch(log, /the copy its probe read/);
