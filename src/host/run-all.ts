@@ -1,4 +1,5 @@
 import type { MirrorEntry } from './types.js';
+import { mapLimited } from '../util/map-limited.js';
 
 /**
  * Where a host run tells the outside that one mirror starts and ends (the host status file is
@@ -22,19 +23,10 @@ export async function runEach<Row>(
   runOne: (entry: MirrorEntry) => Promise<Row>,
   hooks: HostRunHooks<Row> = {},
 ): Promise<Row[]> {
-  const rows: Row[] = new Array<Row>(entries.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const index = next;
-      next += 1;
-      const entry = entries[index] as MirrorEntry;
-      await hooks.onMirrorStart?.(entry);
-      const row = await runOne(entry);
-      rows[index] = row;
-      await hooks.onMirrorEnd?.(entry, row);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, entries.length)) }, worker));
-  return rows;
+  return mapLimited(entries, concurrency, async (entry) => {
+    await hooks.onMirrorStart?.(entry);
+    const row = await runOne(entry);
+    await hooks.onMirrorEnd?.(entry, row);
+    return row;
+  });
 }

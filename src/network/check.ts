@@ -4,6 +4,7 @@ import { probeSource } from '../sources/probe.js';
 import { readOwnStatus } from './mirror-files.js';
 import { clip } from './own-status.js';
 import type { Check, CheckRow, Protocol } from './types.js';
+import { mapLimited } from '../util/map-limited.js';
 
 export interface CheckOptions {
   /** The caller's signal (SIGINT/SIGTERM): stops every probe. */
@@ -66,18 +67,4 @@ async function checkSource(source: SourceConfig, config: Config, now: Date, sign
       own,
     };
   });
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
