@@ -107,10 +107,16 @@ export function combineProbe(source: SourceConfig, config: Config, parts: ProbeP
     latencyMs: latency.medianMs,
     latencySpreadMs: latency.spreadMs,
     freshness: 'freshness' in read ? read.freshness : null,
-    via: source.http !== undefined && config.trace !== undefined ? 'http' : config.trace !== undefined ? 'rsync-trace' : 'rsync-listing',
+    via: probeVia(source, config),
     failure,
     durationMs: Math.round(monotonicMs() - parts.started),
   };
+}
+
+/** How a source's freshness is read: its trace over HTTP, its trace over rsync, or its listing. */
+export function probeVia(source: SourceConfig, config: Config): ProbeResult['via'] {
+  if (config.trace === undefined) return 'rsync-listing';
+  return source.http !== undefined ? 'http' : 'rsync-trace';
 }
 
 // Every source, the master included, and whether read from a trace or a listing.

@@ -1,5 +1,5 @@
 import type { Config } from '../config/types.js';
-import { probeSource } from '../sources/probe.js';
+import { probeSource, probeVia } from '../sources/probe.js';
 import type { ProbeResult, TraceCopy } from '../sources/types.js';
 
 /**
@@ -33,7 +33,7 @@ export function startEarlyRead(config: Config, signal: AbortSignal): EarlyRead |
       latencyMs: null,
       latencySpreadMs: null,
       freshness: null,
-      via: 'rsync-trace',
+      via: probeVia(master, config),
       failure: { kind: 'refused', message: `cannot probe: ${error instanceof Error ? error.message : String(error)}` },
       durationMs: 0,
     }),
