@@ -124,8 +124,8 @@ function render(results: readonly CaseResult[]): string {
     const ms = median(result.samples.get('mirrorsync sync') ?? []);
     const bare = median(result.samples.get('bare rsync, same flags') ?? []);
     const fastest = Math.min(...(result.samples.get('mirrorsync sync') ?? [])) / Math.min(...(result.samples.get('bare rsync, same flags') ?? []));
-    const paired = pairedRatio(result.samples.get('mirrorsync sync') ?? [], result.samples.get('bare rsync, same flags') ?? []);
-    const pairedExtra = pairedDifference(result.samples.get('mirrorsync sync') ?? [], result.samples.get('bare rsync, same flags') ?? []);
+    const paired = pairedMedian(result.samples.get('mirrorsync sync') ?? [], result.samples.get('bare rsync, same flags') ?? [], (value, base) => value / base);
+    const pairedExtra = pairedMedian(result.samples.get('mirrorsync sync') ?? [], result.samples.get('bare rsync, same flags') ?? [], (value, base) => value - base);
     const cpuUsPerFile = (median(result.nodeCpuMs) * 1000) / result.spec.files;
     return { result, ms, bare, overhead: ms / bare, fastest, paired, pairedExtra, cpuUsPerFile };
   });
@@ -176,12 +176,7 @@ function render(results: readonly CaseResult[]): string {
   ].join('\n');
 }
 
-/** The median of mirrorsync / bare within each round (interleave keeps the rounds in order). */
-function pairedRatio(measured: readonly number[], baseline: readonly number[]): number {
-  return median(measured.map((value, index) => value / (baseline[index] ?? Number.NaN)).filter((value) => Number.isFinite(value)));
-}
-
-/** The median of mirrorsync − bare within each round, in ms. */
-function pairedDifference(measured: readonly number[], baseline: readonly number[]): number {
-  return median(measured.map((value, index) => value - (baseline[index] ?? Number.NaN)).filter((value) => Number.isFinite(value)));
+/** The median over the rounds of `combine(mirrorsync, bare)` (interleave keeps the rounds in order). */
+function pairedMedian(measured: readonly number[], baseline: readonly number[], combine: (value: number, base: number) => number): number {
+  return median(measured.map((value, index) => combine(value, baseline[index] ?? Number.NaN)).filter((value) => Number.isFinite(value)));
 }
