@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
-import { assertUsable, onDispose, type Lab } from './lab.js';
-import { listenOnLoopback } from './ports.js';
+import type { Lab } from './lab.js';
+import { startLoopbackHttp, type LoopbackHttp } from './loopback-http.js';
 
 export interface FileServerOptions {
   /** The folder served; files are streamed, never loaded whole (a 1 GB file costs nothing). */
@@ -27,11 +26,9 @@ export interface FileServer {
 
 /** A static file server over a lab folder with suffix and plain Range support (206), for what mirrors publish. */
 export async function startFileServer(lab: Lab, options: FileServerOptions): Promise<FileServer> {
-  assertUsable(lab);
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  let received = 0;
   let sent = 0;
+  // Assigned once listening, before any request can arrive.
+  let http: LoopbackHttp | undefined;
 
   const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const rel = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname)).replace(/^[/\\]+/, '');
@@ -55,7 +52,7 @@ export async function startFileServer(lab: Lab, options: FileServerOptions): Pro
     if (options.dripMs !== undefined) {
       response.flushHeaders();
       let offset = start;
-      const timer = setInterval(() => {
+      http?.every(response, options.dripMs, () => {
         const stream = createReadStream(file, { start: offset, end: offset });
         stream.on('data', (chunk) => {
           sent += chunk.length;
@@ -63,11 +60,6 @@ export async function startFileServer(lab: Lab, options: FileServerOptions): Pro
         });
         offset += 1;
         if (offset > end) stream.on('end', () => response.end());
-      }, options.dripMs).unref();
-      timers.add(timer);
-      response.once('close', () => {
-        clearInterval(timer);
-        timers.delete(timer);
       });
       return;
     }
@@ -77,31 +69,9 @@ export async function startFileServer(lab: Lab, options: FileServerOptions): Pro
     stream.pipe(response);
   };
 
-  const server = createServer((request, response) => {
-    received += 1;
-    answer(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500).end(String(error));
-      else response.destroy();
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.unref();
-  const port = await listenOnLoopback(server, 'file server');
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= new Promise<void>((resolve) => {
-      unregister();
-      for (const timer of timers) clearInterval(timer);
-      timers.clear();
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }));
-  const unregister = onDispose(lab, stop);
-  return { url: `http://127.0.0.1:${port}/`, port, requests: () => received, bytesSent: () => sent, stop };
+  http = await startLoopbackHttp(lab, 'file server', answer);
+  const { port, requests, stop } = http;
+  return { url: `http://127.0.0.1:${port}/`, port, requests, bytesSent: () => sent, stop };
 }
 
 // `bytes=-N` (the last N bytes), `bytes=A-` and `bytes=A-B`; anything else is served whole.

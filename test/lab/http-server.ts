@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { assertUsable, onDispose, type Lab } from './lab.js';
-import { listenOnLoopback } from './ports.js';
+import type { Lab } from './lab.js';
+import { startLoopbackHttp, type LoopbackHttp } from './loopback-http.js';
 
 /** How the server misbehaves; 'normal' serves the file or body plainly. */
 export type HttpMode = 'normal' | 'slow' | 'endless' | 'huge' | 'hang' | 'redirect-loop' | 'redirect-file' | 'status-500';
@@ -63,21 +62,11 @@ async function loadContent(options: TraceHttpOptions, request: IncomingMessage):
 }
 
 export async function startTraceHttpServer(lab: Lab, options: TraceHttpOptions = {}): Promise<TraceHttpServer> {
-  assertUsable(lab);
   const mode = options.mode ?? 'normal';
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  let received = 0;
+  // Assigned once listening, before any request can arrive.
+  let http: LoopbackHttp | undefined;
   let port = 0;
-
-  const every = (response: ServerResponse, ms: number, tick: () => void): void => {
-    const timer = setInterval(tick, ms).unref();
-    timers.add(timer);
-    response.once('close', () => {
-      clearInterval(timer);
-      timers.delete(timer);
-    });
-  };
+  const every = (response: ServerResponse, ms: number, tick: () => void): void => http?.every(response, ms, tick);
 
   const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     switch (mode) {
@@ -129,29 +118,8 @@ export async function startTraceHttpServer(lab: Lab, options: TraceHttpOptions =
     pump();
   };
 
-  const server = createServer((request, response) => {
-    received += 1;
-    answer(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500).end(String(error));
-      else response.destroy();
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.unref();
-  port = await listenOnLoopback(server, 'HTTP server');
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= new Promise<void>((resolve) => {
-      unregister();
-      for (const timer of timers) clearInterval(timer);
-      timers.clear();
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }));
-  const unregister = onDispose(lab, stop);
-  return { url: `http://127.0.0.1:${port}/`, port, requests: () => received, stop };
+  http = await startLoopbackHttp(lab, 'HTTP server', answer);
+  port = http.port;
+  const { requests, stop } = http;
+  return { url: `http://127.0.0.1:${port}/`, port, requests, stop };
 }
