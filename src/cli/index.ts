@@ -16,32 +16,40 @@ process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));
 surviveTerminalLoss([process.stdout, process.stderr]);
 
+// No top-level await: the bundle is one CommonJS script, so that V8 can cache its compiled code
+// (see bin/mirrorsync.js). main never rejects: every outcome becomes an exit status.
+void main();
 
-let status: number;
-try {
-  status = await runCli(process.argv.slice(2), {
-    signal: controller.signal,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
-    env: process.env,
-    cwd: process.cwd(),
-    version: readPackageVersion(import.meta.url),
-    entryScript: process.argv[1] ?? '',
-  });
-} catch (error) {
-  if (error instanceof MirrorsyncError && error.code === 'internal') {
-    // A bug, not an outcome: keep the stack of what was thrown for the report.
-    const cause: unknown = error.cause ?? error;
-    process.stderr.write(`mirrorsync: internal error: ${error.message}\n${cause instanceof Error ? (cause.stack ?? '') : ''}\n`);
-    status = EXIT.software;
-  } else if (error instanceof MirrorsyncError) {
-    if (error.details['alreadyShown'] !== true) process.stderr.write(`mirrorsync: ${error.message}\n`);
-    status = exitCodeFor(error.code);
-  } else {
+async function main(): Promise<never> {
+  const status = await outcome();
+  process.exit(status);
+}
+
+async function outcome(): Promise<number> {
+  try {
+    return await runCli(process.argv.slice(2), {
+      signal: controller.signal,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      stderrIsTTY: process.stderr.isTTY === true,
+      env: process.env,
+      cwd: process.cwd(),
+      version: readPackageVersion(import.meta.url),
+      entryScript: process.argv[1] ?? '',
+    });
+  } catch (error) {
+    if (error instanceof MirrorsyncError && error.code === 'internal') {
+      // A bug, not an outcome: keep the stack of what was thrown for the report.
+      const cause: unknown = error.cause ?? error;
+      process.stderr.write(`mirrorsync: internal error: ${error.message}\n${cause instanceof Error ? (cause.stack ?? '') : ''}\n`);
+      return EXIT.software;
+    }
+    if (error instanceof MirrorsyncError) {
+      if (error.details['alreadyShown'] !== true) process.stderr.write(`mirrorsync: ${error.message}\n`);
+      return exitCodeFor(error.code);
+    }
     process.stderr.write(`mirrorsync: internal error: ${describeError(error)}\n${error instanceof Error ? (error.stack ?? '') : ''}\n`);
-    status = EXIT.software;
+    return EXIT.software;
   }
 }
-process.exit(status);

@@ -21,7 +21,11 @@ export const repoRoot = findUp(here, 'package.json');
 /** The compiled output root (holds src/ and test/). */
 export const buildRoot = dirname(dirname(here));
 /**
- * The CLI as shipped, run with `node`: the bundle (what bin/mirrorsync.js loads) when the build
- * made one, else the compiled entry point (builds into other folders skip the bundle).
+ * The CLI as shipped, run with `node`: bin/mirrorsync.js, which boots this build's bundle with its
+ * code cache, when the build made one in the repository's dist/ (the one bin loads); else the
+ * compiled entry point (builds into other folders skip the bundle).
  */
-export const cliPath = existsSync(join(buildRoot, 'bundle', 'index.js')) ? join(buildRoot, 'bundle', 'index.js') : join(buildRoot, 'src', 'cli', 'index.js');
+export const cliPath =
+  buildRoot === join(repoRoot, 'dist') && existsSync(join(buildRoot, 'bundle', 'mirrorsync.cjs'))
+    ? join(repoRoot, 'bin', 'mirrorsync.js')
+    : join(buildRoot, 'src', 'cli', 'index.js');

@@ -116,12 +116,6 @@ function mirrorsRoot(target: string | undefined): string {
 }
 
 /**
- * The script a scheduled job runs with node, as an absolute path (cron and systemd have no
- * useful PATH): the package's bin/mirrorsync.js when it loads this very build, else this
- * build's own entry point (a build in another outDir).
- */
-
-/**
  * The --user: a name cron and systemd take as is, and its ids from this host's /etc/passwd, which
  * a Kubernetes securityContext needs (numbers only). Root is refused: it is what runs by default.
  */

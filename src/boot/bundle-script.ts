@@ -1,0 +1,35 @@
+import { Script } from 'node:vm';
+
+/**
+ * The names the bundle's wrapper gives it, in the order boot passes them. The last two stand in
+ * for what a CommonJS script cannot have: the bundle's own URL (import.meta.url in the sources)
+ * and an import() that works inside vm.Script (on Node 20 a script's own import() needs
+ * --experimental-vm-modules, so the bundle borrows one from the loader; scripts/bundle.mjs routes
+ * every import() in the bundle to it).
+ */
+export const BUNDLE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', '__mirrorsyncUrl', '__mirrorsyncImport'] as const;
+
+/** The first line scripts/bundle.mjs writes: the sha256 of the rest, which names its code cache. */
+const HEADER = /^\/\/ mirrorsync bundle sha256:([0-9a-f]{64})\n/;
+
+export function bundleHeader(digest: string): string {
+  return `// mirrorsync bundle sha256:${digest}\n`;
+}
+
+/** The content digest the build wrote at the top of the bundle, or undefined for a bundle without one. */
+export function bundleDigest(source: string): string | undefined {
+  return HEADER.exec(source)?.[1];
+}
+
+/**
+ * Compiles the bundle as one function, the way node's CommonJS loader wraps a module, but through
+ * vm.Script: node 20's loader takes no code cache, vm.Script does. The wrapper's first line sits
+ * above the file's first line, hence the line offset (stack traces keep the file's numbers).
+ */
+export function compileBundle(bundlePath: string, source: string, cachedData?: Buffer): Script {
+  return new Script(`(function (${BUNDLE_PARAMETERS.join(', ')}) {\n${source}\n})`, {
+    filename: bundlePath,
+    lineOffset: -1,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleDigest, bundleHeader } from '../../src/boot/bundle-script.js';
+import { codeCachePath } from '../../src/boot/code-cache.js';
+import { buildRoot, repoRoot } from '../support/paths.js';
+
+/** A copy of the shipped layout (bin/, dist/bundle/) in `root`, so a test may spoil its cache without touching the build others run. */
+export interface BootCopy {
+  readonly bin: string;
+  readonly bundle: string;
+  readonly cache: string;
+}
+
+export async function copyShippedCli(root: string): Promise<BootCopy> {
+  const bundleDir = join(root, 'dist', 'bundle');
+  await mkdir(bundleDir, { recursive: true });
+  await mkdir(join(root, 'bin'));
+  const builtBundle = join(buildRoot, 'bundle', 'mirrorsync.cjs');
+  const bundle = join(bundleDir, 'mirrorsync.cjs');
+  await copyFile(join(repoRoot, 'bin', 'mirrorsync.js'), join(root, 'bin', 'mirrorsync.js'));
+  await copyFile(join(repoRoot, 'bin', 'package.json'), join(root, 'bin', 'package.json'));
+  await copyFile(join(buildRoot, 'bundle', 'boot.cjs'), join(bundleDir, 'boot.cjs'));
+  await copyFile(builtBundle, bundle);
+  await copyFile(codeCachePath(builtBundle), codeCachePath(bundle));
+  // pino and the other packages the bundle leaves outside resolve from node_modules above it.
+  await symlink(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
+  return { bin: join(root, 'bin', 'mirrorsync.js'), bundle, cache: codeCachePath(bundle) };
+}
+
+/** Rewrites the copy's bundle through `edit` with a fresh digest header, as the build would. */
+export async function editBundle(copy: BootCopy, edit: (code: string) => string): Promise<void> {
+  const source = await readFile(copy.bundle, 'utf8');
+  const digest = bundleDigest(source);
+  if (digest === undefined) throw new Error('the built bundle has no digest header');
+  const code = edit(source.slice(bundleHeader(digest).length));
+  await writeFile(copy.bundle, bundleHeader(createHash('sha256').update(code).digest('hex')) + code);
+}
+
+export interface BootRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  /** What boot said of the cache (MIRRORSYNC_DEBUG_BOOT): "used", "missing", "refused: ...". */
+  readonly cache: string;
+}
+
+export async function runCopy(copy: BootCopy, args: readonly string[]): Promise<BootRun> {
+  const child = spawn(process.execPath, [copy.bin, ...args], { env: { ...process.env, MIRRORSYNC_CONFIG: '', MIRRORSYNC_DEBUG_BOOT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exit) => resolve(exit));
+  }).finally(() => clearTimeout(timer));
+  const said = /^mirrorsync boot: code cache .*?: (.*)$/m.exec(stderr)?.[1];
+  if (said === undefined) throw new Error(`boot said nothing of its cache; stderr: ${stderr}`);
+  return { code, stdout, cache: said };
+}
