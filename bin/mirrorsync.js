@@ -5,4 +5,13 @@
 'use strict';
 const { join } = require('node:path');
 
-require('../dist/bundle/boot.cjs').boot(join(__dirname, '..', 'dist', 'bundle', 'mirrorsync.cjs'));
+const bundleDir = join(__dirname, '..', 'dist', 'bundle');
+let boot;
+try {
+  ({ boot } = require(join(bundleDir, 'boot.cjs')));
+} catch (error) {
+  if (error === null || typeof error !== 'object' || error.code !== 'MODULE_NOT_FOUND') throw error;
+  process.stderr.write(`mirrorsync: ${bundleDir} holds no build: run \`npm run build\` in ${join(__dirname, '..')}\n`);
+  process.exit(70);
+}
+boot(join(bundleDir, 'mirrorsync.cjs'));

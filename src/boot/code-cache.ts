@@ -64,12 +64,13 @@ export function readCodeCache(cachePath: string, digest: string, bundle: Pick<St
 }
 
 /**
- * Replaces the cache with `data`, made for the bundle with `digest`: a new temp file (O_EXCL,
- * never through a link), fsync, rename, so a reader sees the old cache or the whole new one.
- * Synchronous because it runs in an 'exit' listener. Best effort: a folder we may not write (a
- * package installed by root, run by a mirror user) keeps what it has. Returns whether it wrote.
+ * Replaces the cache with `makeData()`, made for the bundle with `digest`: a new temp file
+ * (O_EXCL, never through a link), fsync, rename, so a reader sees the old cache or the whole new
+ * one. Synchronous because it runs in an 'exit' listener. Best effort: a folder we may not write
+ * (a read-only file system) keeps what it has, and V8 is not asked for the data (tens of ms) until
+ * the temp file is open. Returns whether it wrote.
  */
-export function writeCodeCache(cachePath: string, digest: string, data: Buffer): boolean {
+export function writeCodeCache(cachePath: string, digest: string, makeData: () => Buffer): boolean {
   const temp = tempPathFor(cachePath);
   let fd: number | undefined;
   try {
@@ -79,7 +80,7 @@ export function writeCodeCache(cachePath: string, digest: string, data: Buffer):
   }
   try {
     writeAll(fd, Buffer.from(digest, 'latin1'));
-    writeAll(fd, data);
+    writeAll(fd, makeData());
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

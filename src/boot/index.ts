@@ -29,7 +29,7 @@ export function boot(bundlePath: string): void {
   // A missing or stale cache is made again from this run, once it has compiled what it used, by
   // the bundle's owner only: a cache owned by anyone else would be refused on the next start.
   if (digest !== undefined && outcome !== 'used' && process.geteuid?.() === bundle.uid) {
-    process.once('exit', () => writeCodeCache(cachePath, digest, script.createCachedData()));
+    process.once('exit', () => writeCodeCache(cachePath, digest, () => script.createCachedData()));
   }
   const module = { exports: {} };
   const run = script.runInThisContext() as (...parameters: unknown[]) => void;

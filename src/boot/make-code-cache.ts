@@ -22,5 +22,5 @@ export function makeCodeCache(bundlePath: string): string | undefined {
     setFlagsFromString('--lazy');
   }
   const cachePath = codeCachePath(bundlePath);
-  return writeCodeCache(cachePath, digest, script.createCachedData()) ? cachePath : undefined;
+  return writeCodeCache(cachePath, digest, () => script.createCachedData()) ? cachePath : undefined;
 }

@@ -46,7 +46,15 @@ export interface BootRun {
 }
 
 export async function runCopy(copy: BootCopy, args: readonly string[]): Promise<BootRun> {
-  const child = spawn(process.execPath, [copy.bin, ...args], { env: { ...process.env, MIRRORSYNC_CONFIG: '', MIRRORSYNC_DEBUG_BOOT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { code, stdout, stderr } = await runCli(copy.bin, args, { MIRRORSYNC_DEBUG_BOOT: '1' });
+  const said = /^mirrorsync boot: code cache .*?: (.*)$/m.exec(stderr)?.[1];
+  if (said === undefined) throw new Error(`boot said nothing of its cache; stderr: ${stderr}`);
+  return { code, stdout, cache: said };
+}
+
+/** Runs `node bin args` to its end (killed after 60 s rather than hang the test). */
+export async function runCli(bin: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, MIRRORSYNC_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -56,7 +64,5 @@ export async function runCopy(copy: BootCopy, args: readonly string[]): Promise<
     child.on('error', reject);
     child.on('close', (exit) => resolve(exit));
   }).finally(() => clearTimeout(timer));
-  const said = /^mirrorsync boot: code cache .*?: (.*)$/m.exec(stderr)?.[1];
-  if (said === undefined) throw new Error(`boot said nothing of its cache; stderr: ${stderr}`);
-  return { code, stdout, cache: said };
+  return { code, stdout, stderr };
 }

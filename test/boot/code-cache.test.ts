@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { chmod, chown, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { cacheTrustProblem, readCodeCache, writeCodeCache } from '../../src/boot/code-cache.js';
-import { copyShippedCli, editBundle, runCopy } from './boot-copy.js';
+import { copyShippedCli, editBundle, runCli, runCopy } from './boot-copy.js';
 
 async function scratch(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-boot-'));
@@ -42,7 +42,7 @@ describe('reading and writing the code cache', () => {
     const dir = await scratch(t);
     const path = join(dir, 'bundle.cjs.cache');
     const data = Buffer.from('compiled code, as far as this test cares');
-    assert.equal(writeCodeCache(path, DIGEST, data), true);
+    assert.equal(writeCodeCache(path, DIGEST, () => data), true);
     const owner = { uid: (await stat(path)).uid };
     assert.deepEqual(readCodeCache(path, DIGEST, owner), { kind: 'found', data });
     assert.deepEqual(readCodeCache(path, OTHER_DIGEST, owner), { kind: 'refused', problem: 'made for another bundle' });
@@ -58,14 +58,20 @@ describe('reading and writing the code cache', () => {
     await symlink(secret, path);
     const read = readCodeCache(path, DIGEST, { uid: (await stat(secret)).uid });
     assert.equal(read.kind, 'refused');
-    assert.equal(writeCodeCache(path, DIGEST, Buffer.from('fresh')), true);
+    assert.equal(writeCodeCache(path, DIGEST, () => Buffer.from('fresh')), true);
     assert.equal((await lstat(path)).isFile(), true);
     assert.equal(await readFile(secret, 'utf8'), DIGEST + 'not a cache');
   });
 
-  test('a folder that cannot take the cache: the write says so and throws nothing', async (t) => {
+  test('a folder that cannot take the cache: the write says so, throws nothing, and never asks V8 for the data', async (t) => {
     const dir = await scratch(t);
-    assert.equal(writeCodeCache(join(dir, 'no-such-folder', 'bundle.cjs.cache'), DIGEST, Buffer.from('x')), false);
+    let asked = false;
+    const made = writeCodeCache(join(dir, 'no-such-folder', 'bundle.cjs.cache'), DIGEST, () => {
+      asked = true;
+      return Buffer.from('x');
+    });
+    assert.equal(made, false);
+    assert.equal(asked, false);
   });
 });
 
@@ -77,6 +83,14 @@ describe('bin/mirrorsync.js and its code cache', () => {
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^\d+\.\d+\.\d+\n$/);
     assert.equal(run.cache, 'used');
+  });
+
+  test('without a build, bin says how to make one (exit 70), not a stack trace', async (t) => {
+    const copy = await copyShippedCli(await scratch(t));
+    await rm(dirname(copy.bundle), { recursive: true });
+    const run = await runCli(copy.bin, ['--version']);
+    assert.equal(run.code, 70);
+    assert.match(run.stderr, /^mirrorsync: \/.+\/dist\/bundle holds no build: run `npm run build` in \/.+\n$/);
   });
 
   test('a missing cache is made again by the first run, and the next run uses it', async (t) => {
