@@ -5,13 +5,25 @@
 'use strict';
 const { join } = require('node:path');
 
-const bundleDir = join(__dirname, '..', 'dist', 'bundle');
+const root = join(__dirname, '..');
+const bundleDir = join(root, 'dist', 'bundle');
+const bundle = join(bundleDir, 'mirrorsync.cjs');
+
+function noBuild() {
+  process.stderr.write(`mirrorsync: ${bundleDir} holds no build: run \`npm run build\` in ${root}\n`);
+  process.exit(70);
+}
+
 let boot;
 try {
   ({ boot } = require(join(bundleDir, 'boot.cjs')));
 } catch (error) {
-  if (error === null || typeof error !== 'object' || error.code !== 'MODULE_NOT_FOUND') throw error;
-  process.stderr.write(`mirrorsync: ${bundleDir} holds no build: run \`npm run build\` in ${join(__dirname, '..')}\n`);
-  process.exit(70);
+  if (error !== null && typeof error === 'object' && error.code === 'MODULE_NOT_FOUND') noBuild();
+  throw error;
 }
-boot(join(bundleDir, 'mirrorsync.cjs'));
+try {
+  boot(bundle);
+} catch (error) {
+  if (error !== null && typeof error === 'object' && error.code === 'ENOENT' && error.path === bundle) noBuild();
+  throw error;
+}

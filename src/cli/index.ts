@@ -17,7 +17,13 @@ process.on('SIGTERM', () => onSignal('SIGTERM'));
 surviveTerminalLoss([process.stdout, process.stderr]);
 
 // No top-level await: the bundle is one CommonJS script, so that V8 can cache its compiled code
-// (see bin/mirrorsync.js). main never rejects: every outcome becomes an exit status.
+// (see src/boot). main never rejects: every outcome becomes an exit status. What a top-level
+// await gave for free is kept: a run whose work can never settle (a bug) must not end as a
+// success when node runs out of things to wait for.
+process.once('beforeExit', () => {
+  process.stderr.write('mirrorsync: internal error: the run ended with its work unsettled\n');
+  process.exit(EXIT.software);
+});
 void main();
 
 async function main(): Promise<never> {

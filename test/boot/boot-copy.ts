@@ -1,10 +1,13 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { bundleDigest, bundleHeader } from '../../src/boot/bundle-script.js';
 import { codeCachePath } from '../../src/boot/code-cache.js';
 import { buildRoot, repoRoot } from '../support/paths.js';
+
+const execFileAsync = promisify(execFile);
 
 /** A copy of the shipped layout (bin/, dist/bundle/) in `root`, so a test may spoil its cache without touching the build others run. */
 export interface BootCopy {
@@ -22,20 +25,25 @@ export async function copyShippedCli(root: string): Promise<BootCopy> {
   await copyFile(join(repoRoot, 'bin', 'mirrorsync.js'), join(root, 'bin', 'mirrorsync.js'));
   await copyFile(join(repoRoot, 'bin', 'package.json'), join(root, 'bin', 'package.json'));
   await copyFile(join(buildRoot, 'bundle', 'boot.cjs'), join(bundleDir, 'boot.cjs'));
-  await copyFile(builtBundle, bundle);
-  await copyFile(codeCachePath(builtBundle), codeCachePath(bundle));
+  // cp -p: the cache names the bundle by its size and modification time, as the build left them.
+  await execFileAsync('cp', ['-p', builtBundle, bundle]);
+  await execFileAsync('cp', ['-p', codeCachePath(builtBundle, [], ''), codeCachePath(bundle, [], '')]);
   // pino and the other packages the bundle leaves outside resolve from node_modules above it.
   await symlink(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
-  return { bin: join(root, 'bin', 'mirrorsync.js'), bundle, cache: codeCachePath(bundle) };
+  return { bin: join(root, 'bin', 'mirrorsync.js'), bundle, cache: codeCachePath(bundle, [], '') };
 }
 
-/** Rewrites the copy's bundle through `edit` with a fresh digest header, as the build would. */
-export async function editBundle(copy: BootCopy, edit: (code: string) => string): Promise<void> {
+/**
+ * Rewrites the copy's bundle through `edit`: with a fresh digest line, as the build would, or
+ * keeping the old one, as a hand edit would.
+ */
+export async function editBundle(copy: BootCopy, edit: (code: string) => string, digestLine: 'fresh' | 'kept'): Promise<void> {
   const source = await readFile(copy.bundle, 'utf8');
   const digest = bundleDigest(source);
-  if (digest === undefined) throw new Error('the built bundle has no digest header');
+  if (digest === undefined) throw new Error('the built bundle has no digest line');
   const code = edit(source.slice(bundleHeader(digest).length));
-  await writeFile(copy.bundle, bundleHeader(createHash('sha256').update(code).digest('hex')) + code);
+  const header = digestLine === 'fresh' ? bundleHeader(createHash('sha256').update(code).digest('hex')) : bundleHeader(digest);
+  await writeFile(copy.bundle, header + code);
 }
 
 export interface BootRun {
@@ -45,16 +53,16 @@ export interface BootRun {
   readonly cache: string;
 }
 
-export async function runCopy(copy: BootCopy, args: readonly string[]): Promise<BootRun> {
-  const { code, stdout, stderr } = await runCli(copy.bin, args, { MIRRORSYNC_DEBUG_BOOT: '1' });
+export async function runCopy(copy: BootCopy, args: readonly string[], env: Record<string, string> = {}): Promise<BootRun> {
+  const { code, stdout, stderr } = await runCli(copy.bin, args, { MIRRORSYNC_DEBUG_BOOT: '1', ...env });
   const said = /^mirrorsync boot: code cache .*?: (.*)$/m.exec(stderr)?.[1];
   if (said === undefined) throw new Error(`boot said nothing of its cache; stderr: ${stderr}`);
   return { code, stdout, cache: said };
 }
 
-/** Runs `node bin args` to its end (killed after 60 s rather than hang the test). */
+/** Runs `node bin args` to its end, with no node options unless `env` gives some (killed after 60 s rather than hang the test). */
 export async function runCli(bin: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, MIRRORSYNC_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, MIRRORSYNC_CONFIG: '', NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmod, chown, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { cacheTrustProblem, readCodeCache, writeCodeCache } from '../../src/boot/code-cache.js';
+import { cacheTrustProblem, codeCachePath, readCodeCache, writeCodeCache, type BundleIdentity } from '../../src/boot/code-cache.js';
+import { shouldMakeCache, type BootCache } from '../../src/boot/index.js';
 import { copyShippedCli, editBundle, runCli, runCopy } from './boot-copy.js';
 
 async function scratch(t: TestContext): Promise<string> {
@@ -12,8 +13,7 @@ async function scratch(t: TestContext): Promise<string> {
   return dir;
 }
 
-const DIGEST = 'a'.repeat(64);
-const OTHER_DIGEST = 'b'.repeat(64);
+const IDENTITY: BundleIdentity = { digest: 'a'.repeat(64), size: 499_381n, mtimeNs: 1_796_000_000_123_456_789n };
 const IS_ROOT = process.geteuid?.() === 0;
 const NOBODY = 65534;
 
@@ -29,49 +29,87 @@ describe('the code cache is trusted as code only when the bundle would be', () =
     ['owned by another user', stats({ uid: 1001 }), 'owned by uid 1001, the bundle by uid 1000'],
     ['group-writable', stats({ mode: 0o100664 }), 'writable by others (mode 664)'],
     ['world-writable', stats({ mode: 0o100646 }), 'writable by others (mode 646)'],
-    ['no bigger than its digest', stats({ size: 64 }), '64 bytes'],
+    ['empty', stats({ size: 0 }), '0 bytes'],
     ['larger than any cache of ours', stats({ size: 65 * 1024 * 1024 }), `${65 * 1024 * 1024} bytes`],
   ];
   for (const [name, cache, problem] of cases) {
-    test(name, () => assert.equal(cacheTrustProblem(cache, { uid: 1000 }), problem));
+    test(name, () => assert.equal(cacheTrustProblem(cache, 1000), problem));
   }
 });
 
-describe('reading and writing the code cache', () => {
-  test('a written cache reads back as its data, for its digest only', async (t) => {
+describe('who makes a new cache', () => {
+  const cases: Array<[BootCache, number | undefined, boolean]> = [
+    ['used', 0, false],
+    ['missing', 0, true],
+    ['rejected by V8', 0, true],
+    ['refused: writable by others (mode 666)', 0, true],
+    ['no digest line', 0, false],
+    ['missing', 1000, false],
+    ['rejected by V8', undefined, false],
+  ];
+  for (const [outcome, euid, expected] of cases) {
+    test(`${outcome}, run by uid ${euid ?? 'unknown'}, the bundle root's: ${expected ? 'made' : 'not made'}`, () => assert.equal(shouldMakeCache(outcome, euid, 0), expected));
+  }
+});
+
+describe('the cache file', () => {
+  test('is named by V8 and by node\'s options: a unit that starts node with other flags keeps its own', () => {
+    const plain = codeCachePath('/opt/m/bundle.cjs', [], '');
+    assert.equal(plain, `/opt/m/bundle.cjs.v8-${process.versions.v8}.cache`);
+    const heap = codeCachePath('/opt/m/bundle.cjs', [], '--max-old-space-size=200');
+    const flag = codeCachePath('/opt/m/bundle.cjs', ['--max-old-space-size=200'], '');
+    assert.notEqual(heap, plain);
+    assert.notEqual(flag, plain);
+    assert.notEqual(flag, heap);
+    assert.equal(codeCachePath('/opt/m/bundle.cjs', [], '--max-old-space-size=200'), heap);
+  });
+
+  test('reads back as its data for the bundle it was made for, and for no other', async (t) => {
     const dir = await scratch(t);
     const path = join(dir, 'bundle.cjs.cache');
     const data = Buffer.from('compiled code, as far as this test cares');
-    assert.equal(writeCodeCache(path, DIGEST, () => data), true);
-    const owner = { uid: (await stat(path)).uid };
-    assert.deepEqual(readCodeCache(path, DIGEST, owner), { kind: 'found', data });
-    assert.deepEqual(readCodeCache(path, OTHER_DIGEST, owner), { kind: 'refused', problem: 'made for another bundle' });
-    assert.deepEqual(readCodeCache(join(dir, 'none'), DIGEST, owner), { kind: 'missing' });
+    assert.equal(writeCodeCache(path, IDENTITY, () => data), true);
+    const owner = (await stat(path)).uid;
+    assert.deepEqual(readCodeCache(path, IDENTITY, owner), { kind: 'found', data });
+    const another = { kind: 'refused', problem: 'made for another bundle' };
+    assert.deepEqual(readCodeCache(path, { ...IDENTITY, digest: 'b'.repeat(64) }, owner), another);
+    assert.deepEqual(readCodeCache(path, { ...IDENTITY, mtimeNs: IDENTITY.mtimeNs + 1n }, owner), another);
+    assert.deepEqual(readCodeCache(path, { ...IDENTITY, size: IDENTITY.size + 1n }, owner), another);
+    assert.deepEqual(readCodeCache(join(dir, 'none'), IDENTITY, owner), { kind: 'missing' });
     assert.equal((await stat(path)).mode & 0o777, 0o644);
   });
 
-  test('a link in the cache\'s place is never read through, and a new cache replaces the link, not its target', async (t) => {
+  test('is never read through a link, and a new cache replaces the link, not its target', async (t) => {
     const dir = await scratch(t);
     const secret = join(dir, 'secret');
-    await writeFile(secret, DIGEST + 'not a cache');
+    await writeFile(secret, 'not a cache');
     const path = join(dir, 'bundle.cjs.cache');
     await symlink(secret, path);
-    const read = readCodeCache(path, DIGEST, { uid: (await stat(secret)).uid });
-    assert.equal(read.kind, 'refused');
-    assert.equal(writeCodeCache(path, DIGEST, () => Buffer.from('fresh')), true);
+    const read = readCodeCache(path, IDENTITY, (await stat(secret)).uid);
+    assert.deepEqual(read, { kind: 'refused', problem: 'ELOOP' });
+    assert.equal(writeCodeCache(path, IDENTITY, () => Buffer.from('fresh')), true);
     assert.equal((await lstat(path)).isFile(), true);
-    assert.equal(await readFile(secret, 'utf8'), DIGEST + 'not a cache');
+    assert.equal(await readFile(secret, 'utf8'), 'not a cache');
   });
 
-  test('a folder that cannot take the cache: the write says so, throws nothing, and never asks V8 for the data', async (t) => {
+  test('in a folder that cannot take it: the write says so, throws nothing, and never asks V8 for the data', async (t) => {
     const dir = await scratch(t);
     let asked = false;
-    const made = writeCodeCache(join(dir, 'no-such-folder', 'bundle.cjs.cache'), DIGEST, () => {
+    const made = writeCodeCache(join(dir, 'no-such-folder', 'bundle.cjs.cache'), IDENTITY, () => {
       asked = true;
       return Buffer.from('x');
     });
     assert.equal(made, false);
     assert.equal(asked, false);
+  });
+
+  test('a failure while writing leaves no temp file behind and throws nothing', async (t) => {
+    const dir = await scratch(t);
+    const made = writeCodeCache(join(dir, 'bundle.cjs.cache'), IDENTITY, () => {
+      throw new Error('V8 could not serialize');
+    });
+    assert.equal(made, false);
+    assert.deepEqual(await readdir(dir), []);
   });
 });
 
@@ -87,10 +125,14 @@ describe('bin/mirrorsync.js and its code cache', () => {
 
   test('without a build, bin says how to make one (exit 70), not a stack trace', async (t) => {
     const copy = await copyShippedCli(await scratch(t));
+    await rm(copy.bundle);
+    const halfBuilt = await runCli(copy.bin, ['--version']);
+    assert.equal(halfBuilt.code, 70);
+    assert.match(halfBuilt.stderr, /^mirrorsync: \/.+\/dist\/bundle holds no build: run `npm run build` in \/.+\n$/);
     await rm(dirname(copy.bundle), { recursive: true });
-    const run = await runCli(copy.bin, ['--version']);
-    assert.equal(run.code, 70);
-    assert.match(run.stderr, /^mirrorsync: \/.+\/dist\/bundle holds no build: run `npm run build` in \/.+\n$/);
+    const none = await runCli(copy.bin, ['--version']);
+    assert.equal(none.code, 70);
+    assert.equal(none.stderr, halfBuilt.stderr);
   });
 
   test('a missing cache is made again by the first run, and the next run uses it', async (t) => {
@@ -104,29 +146,44 @@ describe('bin/mirrorsync.js and its code cache', () => {
     assert.equal(second.cache, 'used');
   });
 
-  // V8 checks a cache against the source's length only: without the digest, a bundle rebuilt to
-  // the same length would run the old bundle's compiled code.
-  test('a cache made for another bundle of the same length is refused: the new code runs', async (t) => {
-    const copy = await copyShippedCli(await scratch(t));
-    const before = (await readFile(copy.bundle)).length;
-    await editBundle(copy, (code) => code.replace('Keep a software mirror in sync', 'KEEP A SOFTWARE MIRROR IN SYNC'));
-    assert.equal((await readFile(copy.bundle)).length, before);
-    const run = await runCopy(copy, ['--help']);
-    assert.equal(run.code, 0);
-    assert.equal(run.cache, 'refused: made for another bundle');
-    assert.match(run.stdout, /KEEP A SOFTWARE MIRROR IN SYNC/);
-    const again = await runCopy(copy, ['--help']);
-    assert.equal(again.cache, 'used');
-    assert.match(again.stdout, /KEEP A SOFTWARE MIRROR IN SYNC/);
-  });
+  // V8 checks a cache against the source's length only: without the cache's own check, either
+  // edit below would run the old bundle's compiled code (the help text unchanged).
+  for (const digestLine of ['fresh', 'kept'] as const) {
+    test(`a same-length edit of the bundle (${digestLine === 'fresh' ? 'a rebuild' : 'by hand, the digest line kept'}) does not run the old code`, async (t) => {
+      const copy = await copyShippedCli(await scratch(t));
+      const before = (await stat(copy.bundle)).size;
+      await editBundle(copy, (code) => code.replace('Keep a software mirror in sync', 'KEEP A SOFTWARE MIRROR IN SYNC'), digestLine);
+      assert.equal((await stat(copy.bundle)).size, before);
+      const run = await runCopy(copy, ['--help']);
+      assert.equal(run.code, 0);
+      assert.equal(run.cache, 'refused: made for another bundle');
+      assert.match(run.stdout, /KEEP A SOFTWARE MIRROR IN SYNC/);
+      const again = await runCopy(copy, ['--help']);
+      assert.equal(again.cache, 'used');
+      assert.match(again.stdout, /KEEP A SOFTWARE MIRROR IN SYNC/);
+    });
+  }
 
-  test('a cache V8 cannot use (another node, or damaged) is rejected, the run goes on, and the cache is made again', async (t) => {
+  test('a cache V8 cannot use (damaged, or another node\'s) is rejected, the run goes on, and the cache is made again', async (t) => {
     const copy = await copyShippedCli(await scratch(t));
     const cache = await readFile(copy.cache);
-    await writeFile(copy.cache, Buffer.concat([cache.subarray(0, 64), Buffer.alloc(4096, 0x5a)]));
+    const identityLength = cache.indexOf(0x0a) + 1;
+    await writeFile(copy.cache, Buffer.concat([cache.subarray(0, identityLength), Buffer.alloc(4096, 0x5a)]));
     const run = await runCopy(copy, ['--version']);
     assert.equal(run.code, 0);
     assert.equal(run.cache, 'rejected by V8');
+    assert.equal((await runCopy(copy, ['--version'])).cache, 'used');
+  });
+
+  test('a run with other node options keeps its own cache and leaves the usual one alone', async (t) => {
+    const copy = await copyShippedCli(await scratch(t));
+    const usual = await readFile(copy.cache);
+    const options = { NODE_OPTIONS: '--max-old-space-size=200' };
+    const first = await runCopy(copy, ['--version'], options);
+    assert.equal(first.code, 0);
+    assert.equal(first.cache, 'missing');
+    assert.equal((await runCopy(copy, ['--version'], options)).cache, 'used');
+    assert.deepEqual(await readFile(copy.cache), usual);
     assert.equal((await runCopy(copy, ['--version'])).cache, 'used');
   });
 
