@@ -10,7 +10,6 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import { bundleHeader } from '../dist/src/boot/bundle-script.js';
-import { makeCodeCache } from '../dist/src/boot/make-code-cache.js';
 
 const EXTERNAL = ['pino', 'execa', 'undici', 'p-retry', 'better-sqlite3'];
 const bundlePath = resolve('dist/bundle/mirrorsync.cjs');
@@ -64,12 +63,13 @@ code = bundleHeader(createHash('sha256').update(code).digest('hex')) + code;
 writeFileSync(`${bundlePath}.tmp`, code);
 renameSync(`${bundlePath}.tmp`, bundlePath);
 
-const cachePath = makeCodeCache(bundlePath);
-if (cachePath === undefined) fail(`could not write the code cache beside ${bundlePath}`);
+const usualStart = { ...process.env, NODE_OPTIONS: '' };
+const made = spawnSync(process.execPath, ['scripts/make-code-cache.cjs', bundlePath], { env: usualStart, encoding: 'utf8' });
+if (made.status !== 0) fail(`could not write the code cache beside ${bundlePath}: ${made.stderr}`);
 
 // The shipped start, once: the bundle must run, and should use the cache. A cache V8 rejects
 // here (some node build) costs runs ~25 ms, not correctness: say so rather than fail.
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
-const check = spawnSync(process.execPath, ['bin/mirrorsync.js', '--version'], { env: { ...process.env, MIRRORSYNC_DEBUG_BOOT: '1' }, encoding: 'utf8' });
+const check = spawnSync(process.execPath, ['bin/mirrorsync.js', '--version'], { env: { ...usualStart, MIRRORSYNC_DEBUG_BOOT: '1' }, encoding: 'utf8' });
 if (check.status !== 0 || check.stdout !== `${version}\n`) fail(`the bundle does not run: \`mirrorsync --version\` exited ${check.status ?? check.signal} with ${JSON.stringify(check.stdout)}\n${check.stderr}`);
 if (!check.stderr.includes(': used')) console.error(`bundle: the code cache was not used (${check.stderr.trim()}); runs start slower`);

@@ -10,6 +10,8 @@ import { compileBundle } from './bundle-script.js';
 import { codeCachePath, readCodeCache, type CodeCacheRead } from './code-cache.js';
 import { makeCodeCache, readBundle } from './make-code-cache.js';
 
+export { makeCodeCache } from './make-code-cache.js';
+
 /** What happened to the cache in one start, as `MIRRORSYNC_DEBUG_BOOT=1` prints it. */
 export type BootCache = 'used' | 'rejected by V8' | `refused: ${string}` | 'missing' | 'no digest line';
 
