@@ -21,6 +21,7 @@ try {
   if (error !== null && typeof error === 'object' && error.code === 'MODULE_NOT_FOUND') noBuild();
   throw error;
 }
+if (typeof boot !== 'function') noBuild();
 try {
   boot(bundle);
 } catch (error) {

@@ -27,9 +27,24 @@ export function bundleDigest(source: string): string | undefined {
  * above the file's first line, hence the line offset (stack traces keep the file's numbers).
  */
 export function compileBundle(bundlePath: string, source: string, cachedData?: Buffer): Script {
-  return new Script(`(function (${BUNDLE_PARAMETERS.join(', ')}) {\n${source}\n})`, {
+  return new Script(wrap(source), {
     filename: bundlePath,
     lineOffset: -1,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
+}
+
+/**
+ * Compiles the bundle afresh, never taken from V8's in-memory table of compiled scripts: at a
+ * run's exit that table holds the run's own, lazily compiled one, and a cache made from it would
+ * hold only what that run called. A script with its own import() hook has its own host options,
+ * which the table is keyed by (the hook is never called: the script is never run). The name
+ * stays the bundle's: a cache keeps the name it was made under, for stack traces.
+ */
+export function compileBundleAfresh(bundlePath: string, source: string): Script {
+  return new Script(wrap(source), { filename: bundlePath, lineOffset: -1, importModuleDynamically: () => Promise.reject(new Error('never run')) });
+}
+
+function wrap(source: string): string {
+  return `(function (${BUNDLE_PARAMETERS.join(', ')}) {\n${source}\n})`;
 }

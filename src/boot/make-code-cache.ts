@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { bundleDigest, compileBundle } from './bundle-script.js';
+import { bundleDigest, compileBundleAfresh } from './bundle-script.js';
 import { codeCachePath, writeCodeCache, type BundleIdentity } from './code-cache.js';
 
 export interface Bundle {
@@ -42,7 +42,7 @@ export function makeCodeCache(bundlePath: string, bundle: Bundle = readBundle(bu
     setFlagsFromString('--no-lazy');
     let script;
     try {
-      script = compileBundle(bundlePath, source);
+      script = compileBundleAfresh(bundlePath, source);
     } finally {
       setFlagsFromString('--lazy');
     }
