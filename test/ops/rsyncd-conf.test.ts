@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { privateFilePatterns, renderRsyncdConf } from '../../src/ops/rsyncd-conf.js';
 import { makeTree, treeDigest, useLab, type Lab } from '../lab/index.js';
+import { runCli } from '../support/cli.js';
 import { cliPath } from '../support/paths.js';
 import { startPrintedDaemon } from './printed-daemon.js';
 
@@ -96,6 +97,25 @@ describe('rsyncd-conf', () => {
       await checkDownstream(lab, tree, daemon.port, 'plain');
     } finally {
       await daemon.stop();
+    }
+  });
+
+  test('a target a sync would refuse is not published: a system folder inside /usr or /etc, a shared one, a link to one (exit 78, nothing printed)', async (t) => {
+    const lab = await useLab(t);
+    const config = lab.path('sources.json');
+    await writeFile(config, JSON.stringify({ sources: [{ name: 'master', url: 'rsync://127.0.0.1:1/sage/', master: true }] }));
+    await symlink('/etc', lab.path('etc-link'));
+    const cases: Array<[string, RegExp]> = [
+      ['/usr/local', /target \/usr\/local is inside the system directory \/usr: not published/],
+      ['/etc/ssh', /target \/etc\/ssh is inside the system directory \/etc: not published/],
+      ['/var/lib', /target \/var\/lib is a system directory; use a directory inside it: not published/],
+      [lab.path('etc-link'), /leads to \/etc: target \/etc is a system directory: not published/],
+    ];
+    for (const [target, message] of cases) {
+      const result = await runCli(['rsyncd-conf', '--config', config, '--target', target]);
+      assert.equal(result.code, 78, `${target}: ${result.stderr}`);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, message);
     }
   });
 
