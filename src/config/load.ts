@@ -64,7 +64,8 @@ export async function resolveConfigFile(options: Pick<LoadConfigOptions, 'file' 
   const env = options.env ?? process.env;
   if (options.file !== undefined) {
     const file = resolve(cwd, options.file);
-    if (!(await isFile(file))) throw notFound(`${file}: config file not found (given with --config)`, file);
+    const problem = await fileProblem(file);
+    if (problem !== undefined) throw notFound(`${file}: config file ${problem} (given with --config)`, file);
     return file;
   }
   // An explicit environment (a unit's Environment=, a cron line) beats whatever file happens to
@@ -72,7 +73,8 @@ export async function resolveConfigFile(options: Pick<LoadConfigOptions, 'file' 
   const fromEnv = env[CONFIG_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const file = isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv);
-    if (!(await isFile(file))) throw notFound(`${file}: config file not found (named by $${CONFIG_ENV})`, file);
+    const problem = await fileProblem(file);
+    if (problem !== undefined) throw notFound(`${file}: config file ${problem} (named by $${CONFIG_ENV})`, file);
     return file;
   }
   const local = resolve(cwd, DEFAULT_CONFIG_FILE);
@@ -81,10 +83,18 @@ export async function resolveConfigFile(options: Pick<LoadConfigOptions, 'file' 
 }
 
 async function isFile(path: string): Promise<boolean> {
+  return (await fileProblem(path)) === undefined;
+}
+
+/** Why `path` is not a config file to read, in words for the message, or undefined when it is one. */
+async function fileProblem(path: string): Promise<string | undefined> {
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+    const stats = await stat(path);
+    if (stats.isFile()) return undefined;
+    return stats.isDirectory() ? 'is a folder, not a file' : 'is not a regular file';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'not found' : `cannot be read (${code ?? String(error)})`;
   }
 }
 

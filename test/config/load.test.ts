@@ -123,7 +123,9 @@ describe('which file is read', () => {
     await rejectsWith(loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: '' } }), 'config.notFound');
     await rejectsWith(loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: join(cwd, 'gone.json') } }), 'config.notFound', (message) => assert.ok(message.startsWith(join(cwd, 'gone.json'))));
     await rejectsWith(loadConfig({ cwd, file: 'missing.json', env: {} }), 'config.notFound', (message) => assert.ok(message.startsWith(join(cwd, 'missing.json'))));
-    await rejectsWith(loadConfig({ cwd, file: '.', env: {} }), 'config.notFound');
+    await rejectsWith(loadConfig({ cwd, file: '.', env: {} }), 'config.notFound', (message) => assert.equal(message, `${cwd}: config file is a folder, not a file (given with --config)`));
+    await rejectsWith(loadConfig({ cwd, env: { MIRRORSYNC_CONFIG: '/dev/null' } }), 'config.notFound', (message) => assert.equal(message, '/dev/null: config file is not a regular file (named by $MIRRORSYNC_CONFIG)'));
+    await rejectsWith(loadConfig({ cwd, file: 'missing.json', env: {} }), 'config.notFound', (message) => assert.equal(message, `${join(cwd, 'missing.json')}: config file not found (given with --config)`));
   });
 });
 
