@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HOUR_MS, makeTree, startDaemon, TRACE_PATH, type Lab } from '../test/lab/index.js';
+import { HOUR_MS, makeTree, startDaemon, TRACE_PATH, writeTrace, type Lab } from '../test/lab/index.js';
 
 /** How the demo runs the CLI and titles a scene (from run-demo.ts). */
 export interface DemoTools {
@@ -43,7 +43,10 @@ export async function hostDemo(lab: Lab, { mirrorsync, scene, bold }: DemoTools)
   scene('12. The timer\'s tick: nothing is due yet, so nothing runs');
   await mirrorsync(['sync', '--all', '--due', ...dir]);
 
-  scene('13. The upstream pushes (an ssh command= line runs `mirrorsync trigger debian`); the next tick syncs debian alone');
+  scene('13. The upstream publishes a new debian and pushes (an ssh command= line runs `mirrorsync trigger debian`); the next tick syncs debian alone');
+  const debianUpstream = lab.path('host', 'upstreams', 'ftp.example.org', 'debian');
+  await writeFile(join(debianUpstream, 'pool-new-package.deb'), 'a package published after the last sync\n');
+  await writeTrace(debianUpstream, TRACE_PATH, new Date(Date.now() - 60_000));
   await mirrorsync(['trigger', 'debian', ...dir]);
   await mirrorsync(['sync', '--all', '--due', ...dir]);
 
