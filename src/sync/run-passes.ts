@@ -56,10 +56,8 @@ export async function runPasses(input: PassesInput): Promise<PassesResult> {
     });
   };
   // p-retry is loaded only when a pass is about to run: the no-op path never pays for it.
-(globalThis as any).__mark?.('passes-start');
   const { syncWithFailover } = await import('./failover.js');
   const runLog = await openRunLog(request.target, { redact: redactCredentials });
-(globalThis as any).__mark?.('log-opened');
   const context: PassContext = {
     config,
     target: request.target,
