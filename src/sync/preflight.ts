@@ -11,14 +11,25 @@ import { checkTarget } from './target-safety.js';
 
 /** What is wrong with the request itself, before anything is probed: the target, `--source`. */
 export function checkRequest(config: Config, target: string, pinned: string | undefined): void {
-  const verdict = checkTarget(target);
-  if (!verdict.ok) throw new MirrorsyncError(verdict.local === true ? 'sync.local' : 'target.unsafe', verdict.message);
+  refuseUnsafeTarget(target);
   if (pinned === undefined) return;
   const source: SourceConfig | undefined = config.sources.find((entry) => entry.name === pinned);
   if (source === undefined) {
     throw new MirrorsyncError('sources.unknown', `unknown source '${pinned}'; ${config.file} has: ${config.sources.map((entry) => entry.name).join(', ')}`);
   }
   if (source.url === undefined) throw new MirrorsyncError('sources.unknown', `source '${pinned}' is probe-only (no rsync url): it can be ranked but not synced from`);
+}
+
+/**
+ * Throws unless `target` may be a mirror: `target.unsafe` (78) for a system folder or a link to
+ * one, `sync.local` (74) for a local problem (a file in the way). `consequence` ends the message
+ * for a command other than sync.
+ */
+export function refuseUnsafeTarget(target: string, consequence?: string): void {
+  const verdict = checkTarget(target);
+  if (verdict.ok) return;
+  const message = consequence === undefined ? verdict.message : `${verdict.message}: ${consequence}`;
+  throw new MirrorsyncError(verdict.local === true ? 'sync.local' : 'target.unsafe', message);
 }
 
 /** After the probes, when it is not a no-op: no usable source (69). */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { loadCommandConfig } from '../command-config.js';
 import { MirrorsyncError } from '../../errors.js';
 import { renderRsyncdConf } from '../../ops/rsyncd-conf.js';
-import { checkTarget } from '../../sync/target-safety.js';
+import { refuseUnsafeTarget } from '../../sync/preflight.js';
 import type { CliContext } from '../context.js';
 
 export interface RsyncdConfOptions {
@@ -17,8 +17,7 @@ export async function rsyncdConfCommand(options: RsyncdConfOptions, context: Cli
   if (config.target === undefined) throw new MirrorsyncError('usage.invalid', `no target: set "target" in ${config.file} or pass --target`);
   // The module would publish the target as it is: the same refusals as a sync, since serving
   // /usr/local or a link to /etc read-only to anyone is as wrong as syncing into it.
-  const verdict = checkTarget(config.target);
-  if (!verdict.ok) throw new MirrorsyncError(verdict.local === true ? 'sync.local' : 'target.unsafe', `${verdict.message}: not published`);
+  refuseUnsafeTarget(config.target, 'not published');
   const root = process.getuid?.() === 0;
   context.stdout.write(
     renderRsyncdConf({
