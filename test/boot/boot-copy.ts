@@ -1,10 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleDigest, bundleHeader } from '../../src/boot/bundle-script.js';
 import { codeCachePath } from '../../src/boot/code-cache.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { buildRoot, repoRoot } from '../support/paths.js';
 
 const execFileAsync = promisify(execFile);
@@ -54,23 +55,13 @@ export interface BootRun {
 }
 
 export async function runCopy(copy: BootCopy, args: readonly string[], env: Record<string, string> = {}): Promise<BootRun> {
-  const { code, stdout, stderr } = await runCli(copy.bin, args, { MIRRORSYNC_DEBUG_BOOT: '1', ...env });
+  const { code, stdout, stderr } = await runCopyCli(copy, args, { MIRRORSYNC_DEBUG_BOOT: '1', ...env });
   const said = /^mirrorsync boot: code cache .*?: (.*)$/m.exec(stderr)?.[1];
   if (said === undefined) throw new Error(`boot said nothing of its cache; stderr: ${stderr}`);
   return { code, stdout, cache: said };
 }
 
-/** Runs `node bin args` to its end, with no node options unless `env` gives some (killed after 60 s rather than hang the test). */
-export async function runCli(bin: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, MIRRORSYNC_CONFIG: '', NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (exit) => resolve(exit));
-  }).finally(() => clearTimeout(timer));
-  return { code, stdout, stderr };
+/** Runs the copy's bin to its end, with no node options unless `env` gives some (killed after 60 s rather than hang the test). */
+export function runCopyCli(copy: BootCopy, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { script: copy.bin, env: { NODE_OPTIONS: '', ...env }, timeoutMs: 60_000 });
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { cacheTrustProblem, codeCachePath, readCodeCache, writeCodeCache, type BundleIdentity } from '../../src/boot/code-cache.js';
 import { shouldMakeCache, type BootCache } from '../../src/boot/index.js';
-import { copyShippedCli, editBundle, runCli, runCopy } from './boot-copy.js';
+import { copyShippedCli, editBundle, runCopy, runCopyCli } from './boot-copy.js';
 
 async function scratch(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mirrorsync-boot-'));
@@ -126,11 +126,11 @@ describe('bin/mirrorsync.js and its code cache', () => {
   test('without a build, bin says how to make one (exit 70), not a stack trace', async (t) => {
     const copy = await copyShippedCli(await scratch(t));
     await rm(copy.bundle);
-    const halfBuilt = await runCli(copy.bin, ['--version']);
+    const halfBuilt = await runCopyCli(copy, ['--version']);
     assert.equal(halfBuilt.code, 70);
     assert.match(halfBuilt.stderr, /^mirrorsync: \/.+\/dist\/bundle holds no build: run `npm run build` in \/.+\n$/);
     await rm(dirname(copy.bundle), { recursive: true });
-    const none = await runCli(copy.bin, ['--version']);
+    const none = await runCopyCli(copy, ['--version']);
     assert.equal(none.code, 70);
     assert.equal(none.stderr, halfBuilt.stderr);
   });

@@ -15,6 +15,8 @@ export interface RunningCli {
 }
 
 export interface CliOptions {
+  /** The script node runs: the shipped CLI unless a test brings its own copy. */
+  readonly script?: string;
   readonly cwd?: string;
   readonly env?: Record<string, string>;
   /** The test fails rather than hang: the CLI is killed after this long. */
@@ -24,7 +26,7 @@ export interface CliOptions {
 /** Starts the compiled CLI as a real process (the way cron or systemd would run it). */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   const started = performance.now();
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  const child = spawn(process.execPath, [options.script ?? cliPath, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, MIRRORSYNC_CONFIG: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
