@@ -1,4 +1,6 @@
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Script } from 'node:vm';
+import type { BundleIdentity } from './code-cache.js';
 
 /**
  * The names the bundle's wrapper gives it, in the order boot passes them. The last two stand in
@@ -19,6 +21,26 @@ export function bundleHeader(digest: string): string {
 /** The content digest the build wrote at the top of the bundle, or undefined for a bundle without one. */
 export function bundleDigest(source: string): string | undefined {
   return HEADER.exec(source)?.[1];
+}
+
+export interface Bundle {
+  readonly source: string;
+  readonly uid: number;
+  /** Undefined for a bundle without the build's digest line: no cache is used or made for it. */
+  readonly identity: BundleIdentity | undefined;
+}
+
+/** Reads the bundle and the identity a cache records for it, from one open file (a build replacing it meanwhile cannot pair one's text with the other's size and time). */
+export function readBundle(bundlePath: string): Bundle {
+  const fd = openSync(bundlePath, 'r');
+  try {
+    const stats = fstatSync(fd, { bigint: true });
+    const source = readFileSync(fd, 'utf8');
+    const digest = bundleDigest(source);
+    return { source, uid: Number(stats.uid), identity: digest === undefined ? undefined : { digest, size: stats.size, mtimeNs: stats.mtimeNs } };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { tempPathFor } from '../report/atomic-write.js';
 import { CREATE_NEW } from '../util/no-follow.js';
 
@@ -103,8 +103,8 @@ export function writeCodeCache(cachePath: string, identity: BundleIdentity, make
     return false;
   }
   try {
-    writeAll(fd, Buffer.from(identityLine(identity), 'latin1'));
-    writeAll(fd, makeData());
+    writeFileSync(fd, identityLine(identity), 'latin1');
+    writeFileSync(fd, makeData());
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -119,8 +119,4 @@ export function writeCodeCache(cachePath: string, identity: BundleIdentity, make
     }
     return false;
   }
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
 }

@@ -6,9 +6,9 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileBundle } from './bundle-script.js';
+import { compileBundle, readBundle } from './bundle-script.js';
 import { codeCachePath, readCodeCache, type CodeCacheRead } from './code-cache.js';
-import { makeCodeCache, readBundle } from './make-code-cache.js';
+import { makeCodeCache } from './make-code-cache.js';
 
 export { makeCodeCache } from './make-code-cache.js';
 

@@ -1,28 +1,7 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { bundleDigest, compileBundleAfresh } from './bundle-script.js';
-import { codeCachePath, writeCodeCache, type BundleIdentity } from './code-cache.js';
-
-export interface Bundle {
-  readonly source: string;
-  readonly uid: number;
-  /** Undefined for a bundle without the build's digest line: no cache is used or made for it. */
-  readonly identity: BundleIdentity | undefined;
-}
-
-/** Reads the bundle and the identity a cache records for it, from one open file (a build replacing it meanwhile cannot pair one's text with the other's size and time). */
-export function readBundle(bundlePath: string): Bundle {
-  const fd = openSync(bundlePath, 'r');
-  try {
-    const stats = fstatSync(fd, { bigint: true });
-    const source = readFileSync(fd, 'utf8');
-    const digest = bundleDigest(source);
-    return { source, uid: Number(stats.uid), identity: digest === undefined ? undefined : { digest, size: stats.size, mtimeNs: stats.mtimeNs } };
-  } finally {
-    closeSync(fd);
-  }
-}
+import { compileBundleAfresh, readBundle, type Bundle } from './bundle-script.js';
+import { codeCachePath, writeCodeCache } from './code-cache.js';
 
 /**
  * A full cache: every function of the bundle compiled, not only those one run happened to call,
