@@ -123,16 +123,18 @@ async function emptyTarget(dir: string): Promise<void> {
 
 function render(results: readonly CaseResult[]): string {
   const rows = results.map((result) => {
-    const ms = median(result.samples.get('mirrorsync sync') ?? []);
-    const bare = median(result.samples.get('bare rsync, same flags') ?? []);
-    const fastest = Math.min(...(result.samples.get('mirrorsync sync') ?? [])) / Math.min(...(result.samples.get('bare rsync, same flags') ?? []));
-    const paired = pairedMedian(result.samples.get('mirrorsync sync') ?? [], result.samples.get('bare rsync, same flags') ?? [], (value, base) => value / base);
-    const pairedExtra = pairedMedian(result.samples.get('mirrorsync sync') ?? [], result.samples.get('bare rsync, same flags') ?? [], (value, base) => value - base);
+    const runs = result.samples.get('mirrorsync sync') ?? [];
+    const bares = result.samples.get('bare rsync, same flags') ?? [];
+    const ms = median(runs);
+    const bare = median(bares);
+    const fastest = Math.min(...runs) / Math.min(...bares);
+    const paired = pairedMedian(runs, bares, (value, base) => value / base);
+    const pairedExtra = pairedMedian(runs, bares, (value, base) => value - base);
     const cpuUsPerFile = (median(result.nodeCpuMs) * 1000) / result.spec.files;
     // The floor of a round: its bare rsync plus node's start and one trace read, each timed alone in that round.
-    const floors = roundFloors(result);
-    const floorRatio = pairedMedian(floors, result.samples.get('bare rsync, same flags') ?? [], (floor, base) => floor / base);
-    const beyondFloor = pairedMedian(result.samples.get('mirrorsync sync') ?? [], floors, (value, floor) => value - floor);
+    const floors = bares.map((base, round) => FLOOR_PARTS.reduce((sum, name) => sum + (result.samples.get(name)?.[round] ?? Number.NaN), base));
+    const floorRatio = pairedMedian(floors, bares, (floor, base) => floor / base);
+    const beyondFloor = pairedMedian(runs, floors, (value, floor) => value - floor);
     return { result, ms, bare, overhead: ms / bare, fastest, paired, pairedExtra, cpuUsPerFile, floorRatio, beyondFloor };
   });
   const table = markdownTable(
@@ -178,12 +180,6 @@ function render(results: readonly CaseResult[]): string {
       .filter(({ result }) => result.spec.fixedCost !== true)
       .map(({ result, cpuUsPerFile }) => verdict(`node ≤ ${MAX_CPU_US_PER_FILE} µs of CPU a file, ${result.spec.label}`, cpuUsPerFile <= MAX_CPU_US_PER_FILE, `${cpuUsPerFile.toFixed(1)} µs`)),
   ].join('\n');
-}
-
-/** Each round's floor: its bare rsync plus the floor parts timed in that round. */
-function roundFloors(result: CaseResult): number[] {
-  const bare = result.samples.get('bare rsync, same flags') ?? [];
-  return bare.map((base, round) => FLOOR_PARTS.reduce((sum, name) => sum + (result.samples.get(name)?.[round] ?? Number.NaN), base));
 }
 
 /** A ratio to three decimals: a verdict against 1.05 must not print 1.05 for 1.053. */
